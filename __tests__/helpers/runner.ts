@@ -1,0 +1,187 @@
+// Runs the bundled action the way a runner does: INPUT_* from action.yml's defaults and the
+// step's `with:`, GITHUB_ENV / GITHUB_OUTPUT / GITHUB_STATE / GITHUB_STEP_SUMMARY files, and
+// STATE_* for the post step.
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parse } from 'yaml';
+
+export const ROOT = resolve(import.meta.dirname, '..', '..');
+export const DIST = join(ROOT, 'dist');
+
+export interface RunnerDirs {
+  root: string;
+  temp: string;
+  workspace: string;
+  home: string;
+  envFile: string;
+  outputFile: string;
+  stateFile: string;
+  summaryFile: string;
+}
+
+export interface RunOptions {
+  inputs?: Record<string, string>;
+  /** Extra environment (the ID-token variables, proxies...). */
+  env?: Record<string, string | undefined>;
+  /** Which bundle entry to run. */
+  entry?: 'index' | 'post' | 'credential';
+  /** The Node binary (Node 24 for the compatibility smoke test). */
+  node?: string;
+  /** Reuse the directories of an earlier run (main then post, two steps of one job). */
+  dirs?: RunnerDirs;
+  /** STATE_* for a post step. */
+  state?: Record<string, string>;
+  timeoutMs?: number;
+  stdin?: string;
+}
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  outputs: Record<string, string>;
+  exported: Record<string, string>;
+  state: Record<string, string>;
+  summary: string;
+  dirs: RunnerDirs;
+  seconds: number;
+}
+
+let defaults: Record<string, string> | undefined;
+
+/** The defaults action.yml declares, which a runner passes as INPUT_* when `with:` omits them. */
+export function actionDefaults(): Record<string, string> {
+  if (!defaults) {
+    const action = parse(readFileSync(join(ROOT, 'action.yml'), 'utf8')) as {
+      inputs: Record<string, { default?: string }>;
+    };
+    defaults = Object.fromEntries(
+      Object.entries(action.inputs).map(([name, spec]) => [name, String(spec.default ?? '')]),
+    );
+  }
+  return defaults;
+}
+
+export function makeRunnerDirs(): RunnerDirs {
+  const root = mkdtempSync(join(tmpdir(), 'oidc-deploy-e2e-'));
+  const dirs: RunnerDirs = {
+    root,
+    temp: join(root, 'runner-temp'),
+    workspace: join(root, 'workspace'),
+    home: join(root, 'home'),
+    envFile: join(root, 'files', 'env'),
+    outputFile: join(root, 'files', 'output'),
+    stateFile: join(root, 'files', 'state'),
+    summaryFile: join(root, 'files', 'summary'),
+  };
+  for (const dir of [dirs.temp, dirs.workspace, dirs.home, join(root, 'files')])
+    mkdirSync(dir, { recursive: true });
+  return dirs;
+}
+
+export async function runAction(options: RunOptions = {}): Promise<RunResult> {
+  const dirs = options.dirs ?? makeRunnerDirs();
+  // Each step gets fresh command files, as on a runner.
+  for (const file of [dirs.envFile, dirs.outputFile, dirs.stateFile, dirs.summaryFile])
+    writeFileSync(file, '');
+  const inputs = { ...actionDefaults(), ...options.inputs };
+  const env: Record<string, string> = {
+    PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+    HOME: dirs.home,
+    CI: 'true',
+    GITHUB_ACTIONS: 'true',
+    GITHUB_REPOSITORY: 'org/app',
+    GITHUB_RUN_ID: '42',
+    GITHUB_SHA: 'a'.repeat(40),
+    GITHUB_SERVER_URL: 'https://forge.example',
+    GITHUB_WORKSPACE: dirs.workspace,
+    RUNNER_TEMP: dirs.temp,
+    GITHUB_ENV: dirs.envFile,
+    GITHUB_OUTPUT: dirs.outputFile,
+    GITHUB_STATE: dirs.stateFile,
+    GITHUB_STEP_SUMMARY: dirs.summaryFile,
+  };
+  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
+  for (const [name, value] of Object.entries(options.state ?? {})) env[`STATE_${name}`] = value;
+  for (const [name, value] of Object.entries(options.env ?? {})) {
+    if (value === undefined) delete env[name];
+    else env[name] = value;
+  }
+
+  const started = performance.now();
+  const child = spawn(
+    options.node ?? process.execPath,
+    [join(DIST, `${options.entry ?? 'index'}.js`)],
+    {
+      cwd: dirs.workspace,
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  child.stdin.end(options.stdin ?? '');
+  const timeout = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+  const code = await new Promise<number | null>((resolveCode) => child.on('close', resolveCode));
+  clearTimeout(timeout);
+  return {
+    code,
+    stdout,
+    stderr,
+    outputs: parseFileCommands(readFileSync(dirs.outputFile, 'utf8')),
+    exported: parseFileCommands(readFileSync(dirs.envFile, 'utf8')),
+    state: parseFileCommands(readFileSync(dirs.stateFile, 'utf8')),
+    summary: readFileSync(dirs.summaryFile, 'utf8'),
+    dirs,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+/** The post step of `main`'s job: same directories, STATE_* from what main saved. */
+export function runPost(main: RunResult, options: RunOptions = {}): Promise<RunResult> {
+  return runAction({
+    ...options,
+    entry: 'post',
+    dirs: main.dirs,
+    state: { ...main.state, ...options.state },
+  });
+}
+
+/** Parses GITHUB_OUTPUT/GITHUB_ENV/GITHUB_STATE content: `name<<DELIM\nvalue\nDELIM` or `name=value`. */
+export function parseFileCommands(text: string): Record<string, string> {
+  const result: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    if (!line) continue;
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(line);
+    if (heredoc) {
+      const [, name, delimiter] = heredoc as unknown as [string, string, string];
+      const value: string[] = [];
+      for (i++; i < lines.length && lines[i] !== delimiter; i++) value.push(lines[i] as string);
+      result[name] = value.join('\n');
+    } else {
+      const eq = line.indexOf('=');
+      if (eq > 0) result[line.slice(0, eq)] = line.slice(eq + 1);
+    }
+  }
+  return result;
+}
+
+/** The `::error::` lines of a run, decoded (%0A -> newline), as a runner shows them. */
+export function errorAnnotations(result: RunResult): string[] {
+  return result.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('::error'))
+    .map((l) =>
+      l
+        .replace(/^::error[^:]*::/, '')
+        .replace(/%0A/g, '\n')
+        .replace(/%0D/g, '\r')
+        .replace(/%25/g, '%'),
+    );
+}

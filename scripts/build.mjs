@@ -1,0 +1,80 @@
+// Builds dist/: one minified ncc bundle per entry (index, post, credential), their chunks and
+// the licenses of what they bundle. `node scripts/build.mjs OUTDIR` builds elsewhere (the
+// staleness check in `npm test` compares such a build with the committed dist/).
+import { execFileSync } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..');
+const out = resolve(process.argv[2] ?? join(root, 'dist'));
+const entries = ['index', 'post', 'credential'];
+const ncc = join(root, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js');
+
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+const work = mkdtempSync(join(tmpdir(), 'oidc-deploy-build-'));
+try {
+  for (const entry of entries) {
+    const src = join(root, 'src', `${entry}.ts`);
+    if (!existsSync(src)) continue;
+    const dir = join(work, entry);
+    execFileSync(
+      process.execPath,
+      [ncc, 'build', src, '-o', dir, '-m', '--no-source-map-register', '-q'],
+      {
+        cwd: root,
+        stdio: ['ignore', 'inherit', 'inherit'],
+      },
+    );
+    for (const file of readdirSync(dir)) {
+      const from = join(dir, file);
+      if (file === 'index.js' || file === 'index.mjs') {
+        renameSync(from, join(out, `${entry}.js`));
+      } else if (file === 'package.json') {
+        renameSync(from, join(out, 'package.json'));
+      } else if (file !== 'licenses.txt') {
+        // Chunks are named by id, so only the main entry may have them, or two would collide.
+        if (entry !== 'index')
+          throw new Error(`${entry}.ts produced chunk ${file}: use static imports there`);
+        cpSync(from, join(out, file));
+      }
+    }
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+writeFileSync(join(out, 'licenses.txt'), licenses());
+
+/** The licenses of every runtime dependency (a superset of what the bundles include). */
+function licenses() {
+  const dirs = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], {
+    cwd: root,
+    encoding: 'utf8',
+  })
+    .split('\n')
+    .filter((d) => d && resolve(d) !== root);
+  const seen = new Map();
+  for (const dir of dirs) {
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    const key = `${pkg.name}@${pkg.version}`;
+    if (seen.has(key)) continue;
+    const file = readdirSync(dir).find((f) => /^(licen[cs]e|copying)/i.test(f));
+    const text = file ? readFileSync(join(dir, file), 'utf8').trim() : '(no license file)';
+    seen.set(key, `${key}\n${pkg.license ?? 'UNKNOWN'}\n${text}\n`);
+  }
+  return [...seen.keys()]
+    .sort()
+    .map((k) => seen.get(k))
+    .join('\n');
+}

@@ -1,0 +1,77 @@
+import { rmSync } from 'node:fs';
+import { basename } from 'node:path';
+import { CREDENTIAL_DIR_PREFIX } from './credential-files.js';
+import type { Logger } from './logger.js';
+import { STATE } from './state.js';
+
+export interface PostIo extends Logger {
+  getState(name: string): string;
+  exportVariable(name: string, value: string): void;
+}
+
+const AWS_VARIABLES = [
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_REGION',
+  'AWS_DEFAULT_REGION',
+];
+
+/**
+ * Undoes what main left behind, whether main succeeded or not: credential files, exported AWS
+ * credentials, a registry login. Each part warns on failure and the rest still runs.
+ */
+export async function cleanUp(
+  io: PostIo,
+  docker: (args: string[]) => Promise<number> = runDocker,
+): Promise<void> {
+  for (const dir of credentialDirs(io)) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+      io.info(`Removed the credential files in ${dir}`);
+    } catch (error) {
+      io.warning(
+        `Could not remove ${dir}: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
+  if (io.getState(STATE.awsExported) === 'true') {
+    // Later post steps (and the rest of this job's post phase) must not find live credentials.
+    for (const name of AWS_VARIABLES) io.exportVariable(name, '');
+    io.info('Cleared the exported AWS credentials');
+  }
+  const registry = io.getState(STATE.dockerLogout);
+  if (registry) {
+    try {
+      const code = await docker(['logout', registry]);
+      if (code === 0) io.info(`Logged out of ${registry}`);
+      else io.warning(`docker logout ${registry} exited with ${code}`);
+    } catch (error) {
+      io.warning(
+        `docker logout ${registry} failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
+}
+
+function credentialDirs(io: PostIo): string[] {
+  const saved = io.getState(STATE.credentialDirs);
+  if (!saved) return [];
+  let dirs: unknown;
+  try {
+    dirs = JSON.parse(saved);
+  } catch {
+    io.warning('The saved list of credential directories is unreadable; nothing was removed.');
+    return [];
+  }
+  if (!Array.isArray(dirs)) return [];
+  // Only ever delete directories this action created.
+  return dirs.filter(
+    (d): d is string => typeof d === 'string' && basename(d).startsWith(CREDENTIAL_DIR_PREFIX),
+  );
+}
+
+async function runDocker(args: string[]): Promise<number> {
+  const { exec } = await import('@actions/exec');
+  return exec('docker', args, { ignoreReturnCode: true, silent: true });
+}

@@ -1,0 +1,58 @@
+// A client-go exec credential plugin (client.authentication.k8s.io/v1): kubectl, helm and
+// client libraries run it whenever their token is missing or expired, and it mints a fresh
+// ID token from the job's token endpoint. stdout carries nothing but the ExecCredential JSON.
+import { formatError } from './errors.js';
+import type { Logger } from './logger.js';
+import { decodeClaims } from './oidc/claims.js';
+import { requestIdToken } from './oidc/token.js';
+
+const REFRESH_MARGIN_SECONDS = 30;
+
+const stderrLogger: Logger = {
+  debug: () => {},
+  info: (message) => process.stderr.write(`oidc-deploy credential plugin: ${message}\n`),
+  warning: (message) =>
+    process.stderr.write(`oidc-deploy credential plugin: warning: ${message}\n`),
+};
+
+try {
+  const audience = process.env['OIDC_DEPLOY_AUDIENCE'] || undefined;
+  const token = await requestIdToken({
+    audience,
+    env: process.env,
+    logger: stderrLogger,
+    mask: () => {},
+  });
+  const { exp } = decodeClaims(token);
+  const expiresAt = Math.max(Date.now() / 1000 + 1, exp - REFRESH_MARGIN_SECONDS);
+  process.stdout.write(
+    JSON.stringify({
+      apiVersion: execInfoApiVersion(),
+      kind: 'ExecCredential',
+      status: { token, expirationTimestamp: new Date(Math.floor(expiresAt) * 1000).toISOString() },
+    }) + '\n',
+  );
+} catch (error) {
+  process.stderr.write(
+    `oidc-deploy credential plugin: ${formatError(error).replace(/\n+/g, ' ')}\n`,
+  );
+  process.exitCode = 1;
+}
+
+/** Answer in the version the client asked for (KUBERNETES_EXEC_INFO), v1 by default. */
+function execInfoApiVersion(): string {
+  try {
+    const info = JSON.parse(process.env['KUBERNETES_EXEC_INFO'] ?? '{}') as {
+      apiVersion?: unknown;
+    };
+    if (
+      typeof info.apiVersion === 'string' &&
+      info.apiVersion.startsWith('client.authentication.k8s.io/')
+    ) {
+      return info.apiVersion;
+    }
+  } catch {
+    // Not JSON: fall back to v1, which the kubeconfig asks for.
+  }
+  return 'client.authentication.k8s.io/v1';
+}

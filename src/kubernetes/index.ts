@@ -1,0 +1,75 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { ActionError } from '../errors.js';
+import type { KubernetesSettings } from '../inputs.js';
+import type { ModeContext } from '../mode.js';
+import { buildKubeconfig, type KubeCredential } from './kubeconfig.js';
+import type { KubernetesResult } from './result.js';
+
+export type { KubernetesResult } from './result.js';
+
+/**
+ * The bundled exec credential plugin, dist/credential.js beside the entry the runner started.
+ * (Derived from argv, not import.meta.url, which the bundler would rewrite into an asset.)
+ */
+export function credentialPluginPath(entry: string = process.argv[1] ?? ''): string {
+  const path = join(dirname(entry), 'credential.js');
+  if (!existsSync(path)) {
+    throw new ActionError(
+      'kubeconfig-credentials: refresh needs the bundled credential plugin (dist/credential.js), which is missing.',
+      'Use kubeconfig-credentials: static, or run the action from its released bundle.',
+    );
+  }
+  return path;
+}
+
+/**
+ * Kubernetes mode: writes a kubeconfig whose user carries the ID token (or a plugin that
+ * re-mints it), then deploys the workloads when any were given.
+ */
+export async function runKubernetes(
+  settings: KubernetesSettings,
+  ctx: ModeContext,
+): Promise<KubernetesResult> {
+  const credential: KubeCredential =
+    settings.credentials === 'static'
+      ? { kind: 'static', token: ctx.token }
+      : {
+          kind: 'refresh',
+          command: process.execPath,
+          args: [credentialPluginPath()],
+          env:
+            ctx.audience === undefined
+              ? []
+              : [{ name: 'OIDC_DEPLOY_AUDIENCE', value: ctx.audience }],
+        };
+  const built = buildKubeconfig(
+    {
+      source: settings.source,
+      context: settings.context,
+      namespace: settings.namespace,
+      user: settings.user,
+      insecureSkipTlsVerify: settings.insecureSkipTlsVerify,
+      credential,
+    },
+    ctx.logger,
+  );
+  const kubeconfigPath = ctx.files.write('kubeconfig.yaml', built.yaml);
+  ctx.logger.info(
+    `Wrote a kubeconfig for ${built.target.server} (context ${built.target.context}, namespace ${built.target.namespace}, user ${built.target.user}, ${settings.credentials} credentials)`,
+  );
+
+  const result: KubernetesResult = {
+    mode: 'kubernetes',
+    kubeconfigPath,
+    target: built.target,
+    credentials: settings.credentials,
+    workloads: undefined,
+    diagnosis: undefined,
+  };
+  if (settings.workloads.length === 0) return result;
+
+  throw new ActionError(
+    'Deploying workloads (inputs "workloads" and "images") is not implemented yet.',
+  );
+}

@@ -1,0 +1,325 @@
+import { parseDocument, stringify } from 'yaml';
+import { ActionError } from '../errors.js';
+import type { KubeconfigSource } from '../inputs.js';
+import { printable } from '../inputs.js';
+import type { Logger } from '../logger.js';
+
+/** What the kubeconfig user authenticates with. */
+export type KubeCredential =
+  | { kind: 'static'; token: string }
+  | {
+      kind: 'refresh';
+      command: string;
+      args: string[];
+      env: Array<{ name: string; value: string }>;
+    };
+
+export interface KubeconfigRequest {
+  source: KubeconfigSource;
+  context: string | undefined;
+  namespace: string | undefined;
+  user: string | undefined;
+  insecureSkipTlsVerify: boolean;
+  credential: KubeCredential;
+}
+
+/** The one cluster/context/user a written kubeconfig holds. */
+export interface KubeTarget {
+  server: string;
+  cluster: string;
+  context: string;
+  namespace: string;
+  user: string;
+  /** Base64 PEM of the cluster CA, when the kubeconfig has one. */
+  certificateAuthorityData: string | undefined;
+  insecureSkipTlsVerify: boolean;
+  tlsServerName: string | undefined;
+}
+
+export interface BuiltKubeconfig {
+  yaml: string;
+  target: KubeTarget;
+}
+
+type Mapping = Record<string, unknown>;
+
+const DEFAULT_NAME = 'oidc-deploy';
+const DEFAULT_USER = 'oidc';
+// Keys of a kubeconfig user that say who to act as rather than how to authenticate.
+const NON_AUTH_USER_KEYS = ['as', 'as-uid', 'as-groups', 'as-user-extra', 'extensions'];
+
+/**
+ * Builds the kubeconfig to write: only the chosen context, its cluster and its user, where the
+ * user authenticates with `credential` and nothing else. Every error names the input and a
+ * position, never the content (a kubeconfig may hold secrets).
+ */
+export function buildKubeconfig(request: KubeconfigRequest, logger: Logger): BuiltKubeconfig {
+  const parsed =
+    request.source.kind === 'kubeconfig'
+      ? parseKubeconfigText(request.source.text)
+      : kubeconfigForServer(
+          request.source.server,
+          request.source.certificateAuthorityData,
+          request.context,
+        );
+
+  const contexts = namedEntries(parsed, 'contexts', 'context');
+  const clusters = namedEntries(parsed, 'clusters', 'cluster');
+  const users =
+    parsed['users'] === undefined || parsed['users'] === null
+      ? []
+      : namedEntries(parsed, 'users', 'user');
+
+  const contextName = pickContext(request.context, parsed['current-context'], contexts);
+  const context = contexts.find((c) => c.name === contextName)?.body as Mapping;
+  const clusterName = context['cluster'];
+  if (typeof clusterName !== 'string' || !clusterName) {
+    throw new ActionError(`Input "kubeconfig": context "${contextName}" names no cluster.`);
+  }
+  const clusterEntry = clusters.find((c) => c.name === clusterName);
+  if (!clusterEntry) {
+    throw new ActionError(
+      `Input "kubeconfig": context "${contextName}" names cluster "${printable(clusterName)}", which is not in clusters.`,
+    );
+  }
+  const cluster = checkCluster(
+    clusterName,
+    { ...clusterEntry.body },
+    request.insecureSkipTlsVerify,
+    logger,
+  );
+
+  const userName =
+    request.user ??
+    (typeof context['user'] === 'string' && context['user'] ? context['user'] : DEFAULT_USER);
+  const existingUser = users.find((u) => u.name === userName)?.body ?? {};
+  const user: Mapping = {};
+  for (const key of NON_AUTH_USER_KEYS) {
+    if (existingUser[key] !== undefined) user[key] = existingUser[key];
+  }
+  if (request.credential.kind === 'static') {
+    user['token'] = request.credential.token;
+  } else {
+    user['exec'] = {
+      apiVersion: 'client.authentication.k8s.io/v1',
+      command: request.credential.command,
+      args: request.credential.args,
+      ...(request.credential.env.length > 0 ? { env: request.credential.env } : {}),
+      interactiveMode: 'Never',
+      provideClusterInfo: false,
+    };
+  }
+
+  const contextNamespace =
+    typeof context['namespace'] === 'string' && context['namespace']
+      ? context['namespace']
+      : undefined;
+  const namespace = request.namespace ?? contextNamespace ?? 'default';
+  const written: Mapping = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    preferences: {},
+    clusters: [{ name: clusterName, cluster }],
+    contexts: [
+      {
+        name: contextName,
+        context: { ...context, cluster: clusterName, user: userName, namespace },
+      },
+    ],
+    users: [{ name: userName, user }],
+    'current-context': contextName,
+  };
+
+  return {
+    yaml: stringify(written, { lineWidth: 0 }),
+    target: {
+      server: cluster['server'] as string,
+      cluster: clusterName,
+      context: contextName,
+      namespace,
+      user: userName,
+      certificateAuthorityData: cluster['certificate-authority-data'] as string | undefined,
+      insecureSkipTlsVerify: cluster['insecure-skip-tls-verify'] === true,
+      tlsServerName:
+        typeof cluster['tls-server-name'] === 'string' ? cluster['tls-server-name'] : undefined,
+    },
+  };
+}
+
+/** The kubeconfig input is YAML, or base64 of it (what `base64 -w0 ~/.kube/config` gives). */
+export function parseKubeconfigText(text: string): Mapping {
+  const trimmed = text.trim();
+  let yamlText = trimmed;
+  if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed.replace(/\s+/g, ''))) {
+    const decoded = Buffer.from(trimmed.replace(/\s+/g, ''), 'base64').toString('utf8');
+    if (!/^[\s\S]*:/.test(decoded) || decoded.includes('\uFFFD')) {
+      throw new ActionError(
+        'Input "kubeconfig" is neither kubeconfig YAML nor base64 of it.',
+        "Pass the kubeconfig file's content, or base64 -w0 of it.",
+      );
+    }
+    yamlText = decoded;
+  }
+  const document = parseDocument(yamlText, { prettyErrors: false, uniqueKeys: true });
+  const first = document.errors[0];
+  if (first) {
+    const where = first.linePos?.[0]
+      ? ` (line ${first.linePos[0].line}, column ${first.linePos[0].col})`
+      : '';
+    throw new ActionError(
+      `Input "kubeconfig" is not valid YAML${where}: ${yamlProblem(first.code)}.`,
+    );
+  }
+  let value: unknown;
+  try {
+    value = document.toJS({ maxAliasCount: 50 });
+  } catch {
+    throw new ActionError('Input "kubeconfig" expands to too much data (YAML aliases).');
+  }
+  if (!isMapping(value)) {
+    throw new ActionError(
+      'Input "kubeconfig" is not a kubeconfig: its top level is not a mapping.',
+    );
+  }
+  if (value['kind'] !== undefined && value['kind'] !== 'Config') {
+    throw new ActionError(
+      `Input "kubeconfig" has kind "${printable(String(value['kind']))}", not Config.`,
+    );
+  }
+  return value;
+}
+
+function yamlProblem(code: string): string {
+  return code.toLowerCase().replace(/_/g, ' ');
+}
+
+function kubeconfigForServer(
+  server: string,
+  caData: string | undefined,
+  context: string | undefined,
+): Mapping {
+  const name = context ?? DEFAULT_NAME;
+  return {
+    clusters: [
+      {
+        name: DEFAULT_NAME,
+        cluster: { server, ...(caData ? { 'certificate-authority-data': caData } : {}) },
+      },
+    ],
+    contexts: [{ name, context: { cluster: DEFAULT_NAME } }],
+    'current-context': name,
+  };
+}
+
+function namedEntries(
+  config: Mapping,
+  listKey: string,
+  bodyKey: string,
+): Array<{ name: string; body: Mapping }> {
+  const list = config[listKey];
+  if (!Array.isArray(list)) {
+    throw new ActionError(`Input "kubeconfig" has no "${listKey}" list.`);
+  }
+  return list.map((entry, index) => {
+    if (!isMapping(entry) || typeof entry['name'] !== 'string' || !entry['name']) {
+      throw new ActionError(`Input "kubeconfig": entry ${index + 1} of "${listKey}" has no name.`);
+    }
+    const body = entry[bodyKey] ?? {};
+    if (!isMapping(body)) {
+      throw new ActionError(
+        `Input "kubeconfig": ${bodyKey} "${printable(entry['name'])}" is not a mapping.`,
+      );
+    }
+    return { name: entry['name'], body };
+  });
+}
+
+function pickContext(
+  requested: string | undefined,
+  current: unknown,
+  contexts: Array<{ name: string }>,
+): string {
+  const names = contexts.map((c) => c.name);
+  const list = names.length > 0 ? names.map((n) => `"${printable(n)}"`).join(', ') : 'none';
+  if (requested !== undefined) {
+    if (!names.includes(requested)) {
+      throw new ActionError(
+        `Input "context" is "${printable(requested)}", which the kubeconfig does not have.`,
+        `Its contexts: ${list}.`,
+      );
+    }
+    return requested;
+  }
+  if (typeof current === 'string' && current) {
+    if (!names.includes(current)) {
+      throw new ActionError(
+        `Input "kubeconfig": current-context "${printable(current)}" is not among its contexts.`,
+        `Set input "context" to one of: ${list}.`,
+      );
+    }
+    return current;
+  }
+  if (names.length === 1) return names[0] as string;
+  throw new ActionError(
+    'Input "kubeconfig" has no current-context, so input "context" must name one.',
+    `Its contexts: ${list}.`,
+  );
+}
+
+function checkCluster(
+  name: string,
+  cluster: Mapping,
+  insecureInput: boolean,
+  logger: Logger,
+): Mapping {
+  const where = `Input "kubeconfig": cluster "${printable(name)}"`;
+  const server = cluster['server'];
+  if (typeof server !== 'string' || !server) throw new ActionError(`${where} has no server.`);
+  let url: URL;
+  try {
+    url = new URL(server);
+  } catch {
+    throw new ActionError(`${where} has a server that is not a URL.`);
+  }
+  if (url.protocol !== 'https:') {
+    throw new ActionError(
+      `${where} has server ${url.protocol}//${url.host}, not https.`,
+      'Kubernetes clients send bearer tokens only over HTTPS: use the https:// address of the API server.',
+    );
+  }
+  for (const key of ['certificate-authority', 'tokenFile']) {
+    if (cluster[key] !== undefined) {
+      throw new ActionError(
+        `${where} reads "${key}" from a file on the runner.`,
+        'A kubeconfig from a variable must be self-contained: put the CA inline as certificate-authority-data (base64 PEM).',
+      );
+    }
+  }
+  const caData = cluster['certificate-authority-data'];
+  if (caData !== undefined) {
+    const decoded =
+      typeof caData === 'string' ? Buffer.from(caData, 'base64').toString('utf8') : '';
+    if (!decoded.includes('-----BEGIN CERTIFICATE-----')) {
+      throw new ActionError(
+        `${where} has certificate-authority-data that is not base64 of a PEM certificate.`,
+      );
+    }
+  }
+  if (insecureInput) {
+    logger.warning(
+      `TLS verification of ${url.host} is off (insecure-skip-tls-verify): anyone between the runner and the cluster can take the token.`,
+    );
+    delete cluster['certificate-authority-data'];
+    cluster['insecure-skip-tls-verify'] = true;
+  } else if (cluster['insecure-skip-tls-verify'] === true) {
+    throw new ActionError(
+      `${where} turns TLS verification off (insecure-skip-tls-verify: true).`,
+      'Add its CA as certificate-authority-data, or accept the risk explicitly with input insecure-skip-tls-verify: true.',
+    );
+  }
+  return cluster;
+}
+
+function isMapping(value: unknown): value is Mapping {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,127 @@
+import * as core from '@actions/core';
+import type { AwsResult } from './aws/index.js';
+import type { ChainguardResult } from './chainguard/index.js';
+import { createCredentialStore } from './credential-files.js';
+import { formatError } from './errors.js';
+import { readSettings, type Settings } from './inputs.js';
+import type { KubernetesResult } from './kubernetes/result.js';
+import type { ModeContext } from './mode.js';
+import { claimRows, decodeClaims, verifyIdToken, type Claims } from './oidc/claims.js';
+import { requestIdToken } from './oidc/token.js';
+import { STATE } from './state.js';
+import { writeSummary } from './summary.js';
+
+export interface TokenResult {
+  mode: 'token';
+  token: string;
+}
+
+export type Result = KubernetesResult | AwsResult | ChainguardResult | TokenResult;
+
+/** The action: inputs -> ID token -> the mode's handler -> outputs and summary. */
+export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  try {
+    const settings = readSettings(env);
+    const fetchToken = () =>
+      requestIdToken({ audience: settings.audience, env, logger: core, mask: core.setSecret });
+    const token = await fetchToken();
+    const claims = decodeClaims(token);
+    if (settings.verifyToken) {
+      await verifyIdToken(token, claims, settings.audience);
+      core.info(
+        "verify-token: signature, issuer, audience and expiry verified against the issuer's JWKS",
+      );
+    }
+    reportClaims(settings, claims);
+
+    const credentialDirs: string[] = [];
+    const ctx: ModeContext = {
+      token,
+      claims,
+      audience: settings.audience,
+      renewToken: fetchToken,
+      logger: core,
+      mask: core.setSecret,
+      env,
+      saveState: core.saveState,
+      files: createCredentialStore(env, (dir) => {
+        credentialDirs.push(dir);
+        core.saveState(STATE.credentialDirs, JSON.stringify(credentialDirs));
+      }),
+    };
+    const result = await runMode(settings, ctx);
+    writeOutputs(result);
+    await writeSummary(claims, result, settings.showClaims);
+    if (
+      result.mode === 'kubernetes' &&
+      result.workloads?.some((w) => w.result !== 'rolled-out' && w.result !== 'unchanged')
+    ) {
+      core.setFailed(
+        'The rollout did not complete; see the diagnosis above and in the job summary.',
+      );
+    }
+  } catch (error) {
+    core.setFailed(formatError(error));
+  }
+}
+
+/** Each mode is imported only when used, so aws or token runs never load the Kubernetes client. */
+async function runMode(settings: Settings, ctx: ModeContext): Promise<Result> {
+  switch (settings.mode) {
+    case 'kubernetes':
+      return (await import('./kubernetes/index.js')).runKubernetes(settings, ctx);
+    case 'aws':
+      return (await import('./aws/index.js')).runAws(settings, ctx);
+    case 'chainguard':
+      return (await import('./chainguard/index.js')).runChainguard(settings, ctx);
+    case 'token':
+      return { mode: 'token', token: ctx.token };
+  }
+}
+
+function reportClaims(settings: Settings, claims: Claims): void {
+  core.setOutput('subject', claims.sub);
+  core.setOutput('issuer', claims.iss);
+  core.setOutput('audience', claims.aud.join(','));
+  if (!settings.showClaims) return;
+  core.info('ID token claims (the token itself is masked):');
+  for (const [name, value] of claimRows(claims)) core.info(`  ${name.padEnd(16)} ${value}`);
+}
+
+function writeOutputs(result: Result): void {
+  switch (result.mode) {
+    case 'token':
+      core.setOutput('id-token', result.token);
+      return;
+    case 'kubernetes':
+      core.exportVariable('KUBECONFIG', result.kubeconfigPath);
+      core.setOutput('kubeconfig-path', result.kubeconfigPath);
+      if (result.workloads) core.setOutput('workloads', JSON.stringify(result.workloads));
+      return;
+    case 'aws': {
+      const { credentials } = result;
+      if (result.maskAccountId) core.setSecret(result.accountId);
+      core.exportVariable('AWS_ACCESS_KEY_ID', credentials.accessKeyId);
+      core.exportVariable('AWS_SECRET_ACCESS_KEY', credentials.secretAccessKey);
+      core.exportVariable('AWS_SESSION_TOKEN', credentials.sessionToken);
+      core.exportVariable('AWS_REGION', result.region);
+      core.exportVariable('AWS_DEFAULT_REGION', result.region);
+      core.saveState(STATE.awsExported, 'true');
+      core.setOutput('aws-account-id', result.accountId);
+      core.setOutput('aws-role-arn', result.assumedRoleArn);
+      core.setOutput('aws-expiration', result.expiration);
+      if (result.outputCredentials) {
+        core.setOutput('aws-access-key-id', credentials.accessKeyId);
+        core.setOutput('aws-secret-access-key', credentials.secretAccessKey);
+        core.setOutput('aws-session-token', credentials.sessionToken);
+      }
+      return;
+    }
+    case 'chainguard':
+      core.setOutput('chainguard-token', result.token);
+      core.setOutput('chainguard-token-expiration', result.expiration);
+      if (result.registry?.dockerConfig)
+        core.exportVariable('DOCKER_CONFIG', result.registry.dockerConfig);
+      return;
+  }
+}

@@ -1,0 +1,154 @@
+import type { HttpClient } from '@actions/http-client';
+import {
+  createLocalJWKSet,
+  decodeJwt,
+  errors as joseErrors,
+  jwtVerify,
+  type JSONWebKeySet,
+} from 'jose';
+import { ActionError } from '../errors.js';
+import { bodyExcerpt, createHttpClient } from '../http.js';
+
+export interface Claims {
+  iss: string;
+  sub: string;
+  aud: string[];
+  /** Seconds since the epoch. */
+  exp: number;
+  /** Everything else the platform put in (repository, ref, workflow, ...). */
+  extra: Record<string, unknown>;
+}
+
+/** Repository/ref claims worth showing, in this order, when the platform sets them. */
+const CONTEXT_CLAIMS = [
+  'repository',
+  'ref',
+  'ref_type',
+  'environment',
+  'event_name',
+  'workflow',
+  'workflow_ref',
+  'job_workflow_ref',
+  'run_id',
+  'run_attempt',
+  'actor',
+  'sha',
+];
+
+/** Reads the claims without verifying them (verification is opt-in: `verify-token`). */
+export function decodeClaims(token: string): Claims {
+  let payload: Record<string, unknown>;
+  try {
+    payload = decodeJwt(token);
+  } catch {
+    throw new ActionError('The ID token is not a readable JWT.');
+  }
+  const { iss, sub, aud, exp, ...extra } = payload;
+  if (typeof iss !== 'string' || typeof sub !== 'string' || typeof exp !== 'number') {
+    throw new ActionError('The ID token lacks one of the claims iss, sub and exp.');
+  }
+  const audiences = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud.map(String) : [];
+  return { iss, sub, aud: audiences, exp, extra };
+}
+
+/** The claims as name/value rows, for the log and the summary; never the token itself. */
+export function claimRows(claims: Claims, now: number = Date.now()): Array<[string, string]> {
+  const rows: Array<[string, string]> = [
+    ['iss', claims.iss],
+    ['sub', claims.sub],
+    ['aud', claims.aud.join(', ')],
+    ['exp', `${new Date(claims.exp * 1000).toISOString()} (${expiresIn(claims.exp, now)})`],
+  ];
+  for (const name of CONTEXT_CLAIMS) {
+    const value = claims.extra[name];
+    if (typeof value === 'string' || typeof value === 'number') rows.push([name, String(value)]);
+  }
+  return rows;
+}
+
+export function expiresIn(exp: number, now: number = Date.now()): string {
+  const seconds = Math.round(exp - now / 1000);
+  if (seconds <= 0) return `expired ${-seconds}s ago`;
+  if (seconds < 120) return `in ${seconds}s`;
+  return `in ${Math.round(seconds / 60)} min`;
+}
+
+/**
+ * Verifies the token the way a relying party will: the issuer's discovery document must name
+ * the same issuer, the signature must match a key of its JWKS, `exp` must lie ahead and, when
+ * an audience was requested, `aud` must contain it. Catches a mismatch before it becomes a
+ * bare "Unauthorized" from the peer.
+ */
+export async function verifyIdToken(
+  token: string,
+  claims: Claims,
+  audience: string | undefined,
+  http: HttpClient = createHttpClient(10_000),
+): Promise<void> {
+  const discoveryUrl = `${claims.iss.replace(/\/+$/, '')}/.well-known/openid-configuration`;
+  const discovery = await getJson<{ issuer?: unknown; jwks_uri?: unknown }>(
+    http,
+    discoveryUrl,
+    'discovery document',
+  );
+  if (discovery.issuer !== claims.iss) {
+    throw new ActionError(
+      `verify-token: the discovery document at ${discoveryUrl} names issuer "${String(discovery.issuer)}", not the token's "${claims.iss}".`,
+    );
+  }
+  if (typeof discovery.jwks_uri !== 'string') {
+    throw new ActionError(
+      `verify-token: the discovery document at ${discoveryUrl} has no jwks_uri.`,
+    );
+  }
+  const jwks = await getJson<JSONWebKeySet>(http, discovery.jwks_uri, 'JWKS');
+  try {
+    await jwtVerify(token, createLocalJWKSet(jwks), {
+      issuer: claims.iss,
+      ...(audience !== undefined ? { audience } : {}),
+      clockTolerance: 30,
+    });
+  } catch (error) {
+    throw new ActionError(
+      `verify-token: the ID token failed verification: ${verificationReason(error, audience)}.`,
+    );
+  }
+}
+
+function verificationReason(error: unknown, audience: string | undefined): string {
+  if (error instanceof joseErrors.JWTExpired) return 'it has expired (exp lies in the past)';
+  if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    if (error.claim === 'aud')
+      return `its aud does not contain the requested audience "${audience ?? ''}"`;
+    return `claim ${error.claim} is invalid (${error.reason})`;
+  }
+  if (error instanceof joseErrors.JWKSNoMatchingKey)
+    return "no key of the issuer's JWKS matches its kid";
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed)
+    return "its signature does not match the issuer's key";
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function getJson<T>(http: HttpClient, url: string, what: string): Promise<T> {
+  let status: number;
+  let body: string;
+  try {
+    const response = await http.get(url, { accept: 'application/json' });
+    status = response.message.statusCode ?? 0;
+    body = await response.readBody();
+  } catch (error) {
+    throw new ActionError(
+      `verify-token: could not fetch the ${what} from ${url}: ${error instanceof Error ? error.message : String(error)}.`,
+    );
+  }
+  if (status !== 200) {
+    throw new ActionError(
+      `verify-token: the ${what} at ${url} answered HTTP ${status}: ${bodyExcerpt(body)}.`,
+    );
+  }
+  try {
+    return JSON.parse(body) as T;
+  } catch {
+    throw new ActionError(`verify-token: the ${what} at ${url} is not JSON.`);
+  }
+}

@@ -1,0 +1,9 @@
+/** Names of the values main saves for the post step (GITHUB_STATE -> STATE_*). */
+export const STATE = {
+  /** JSON array of the private directories holding credential files. */
+  credentialDirs: 'credential-dirs',
+  /** 'true' when AWS_* credentials were exported. */
+  awsExported: 'aws-exported',
+  /** The registry host `docker login` logged in to. */
+  dockerLogout: 'docker-logout',
+} as const;

@@ -114,14 +114,16 @@ function buildKubeconfig(request, logger) {
 function parseKubeconfigText(text) {
     const trimmed = text.trim();
     let yamlText = trimmed;
-    if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed.replace(/\s+/g, ''))) {
+    // YAML of a kubeconfig always has a colon; base64 never does.
+    if (!trimmed.includes(':') && /^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed.replace(/\s+/g, ''))) {
         const decoded = Buffer.from(trimmed.replace(/\s+/g, ''), 'base64').toString('utf8');
         if (!/^[\s\S]*:/.test(decoded) || decoded.includes('\uFFFD')) {
             throw new errors/* ActionError */.l('Input "kubeconfig" is neither kubeconfig YAML nor base64 of it.', "Pass the kubeconfig file's content, or base64 -w0 of it.");
         }
         yamlText = decoded;
     }
-    const document = (0,dist/* parseDocument */.Tp)(yamlText, { prettyErrors: false, uniqueKeys: true });
+    // prettyErrors computes line positions; only those and the error code are shown, never the text.
+    const document = (0,dist/* parseDocument */.Tp)(yamlText, { prettyErrors: true, uniqueKeys: true });
     const first = document.errors[0];
     if (first) {
         const where = first.linePos?.[0]

@@ -150,7 +150,8 @@ export function buildKubeconfig(request: KubeconfigRequest, logger: Logger): Bui
 export function parseKubeconfigText(text: string): Mapping {
   const trimmed = text.trim();
   let yamlText = trimmed;
-  if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed.replace(/\s+/g, ''))) {
+  // YAML of a kubeconfig always has a colon; base64 never does.
+  if (!trimmed.includes(':') && /^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed.replace(/\s+/g, ''))) {
     const decoded = Buffer.from(trimmed.replace(/\s+/g, ''), 'base64').toString('utf8');
     if (!/^[\s\S]*:/.test(decoded) || decoded.includes('\uFFFD')) {
       throw new ActionError(
@@ -160,7 +161,8 @@ export function parseKubeconfigText(text: string): Mapping {
     }
     yamlText = decoded;
   }
-  const document = parseDocument(yamlText, { prettyErrors: false, uniqueKeys: true });
+  // prettyErrors computes line positions; only those and the error code are shown, never the text.
+  const document = parseDocument(yamlText, { prettyErrors: true, uniqueKeys: true });
   const first = document.errors[0];
   if (first) {
     const where = first.linePos?.[0]

@@ -2,7 +2,13 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { ActionError } from '../../src/errors.js';
-import { buildKubeconfig, type KubeconfigRequest } from '../../src/kubernetes/kubeconfig.js';
+import {
+  planKubeconfig,
+  renderKubeconfig,
+  type KubeCredential,
+  type KubeconfigRequest,
+} from '../../src/kubernetes/kubeconfig.js';
+import type { Logger } from '../../src/logger.js';
 import { recordingLogger } from '../../src/logger.js';
 
 const CA = Buffer.from(
@@ -52,7 +58,15 @@ function kubeconfig(overrides: Record<string, unknown> = {}): Record<string, unk
   };
 }
 
-function request(text: string, extra: Partial<KubeconfigRequest> = {}): KubeconfigRequest {
+type TestRequest = KubeconfigRequest & { credential: KubeCredential };
+
+/** Plan then render, as the action does on both sides of the token request. */
+function buildKubeconfig(req: TestRequest, logger: Logger) {
+  const plan = planKubeconfig(req, logger);
+  return { target: plan.target, yaml: renderKubeconfig(plan, req.credential) };
+}
+
+function request(text: string, extra: Partial<TestRequest> = {}): TestRequest {
   return {
     source: { kind: 'kubeconfig', text },
     context: undefined,
@@ -64,7 +78,7 @@ function request(text: string, extra: Partial<KubeconfigRequest> = {}): Kubeconf
   };
 }
 
-function build(req: KubeconfigRequest) {
+function build(req: TestRequest) {
   const logger = recordingLogger();
   const built = buildKubeconfig(req, logger);
   const kc = new KubeConfig();

@@ -275,7 +275,7 @@ function terraformIdentity(identity, issuer, subject, audience) {
 }
 /** An HCL string literal: JSON escaping, plus `${` and `%{` which HCL would interpolate. */
 function hcl(value) {
-    return JSON.stringify(value).replace(/\$\{/g, '$${').replace(/%\{/g, '%%{');
+    return JSON.stringify(value).replace(/([$%])\{/g, (_m, sigil) => `${sigil}${sigil}{`);
 }
 
 ;// CONCATENATED MODULE: ./src/chainguard/sts.ts

@@ -128,5 +128,5 @@ export function terraformIdentity(
 
 /** An HCL string literal: JSON escaping, plus `${` and `%{` which HCL would interpolate. */
 function hcl(value: string): string {
-  return JSON.stringify(value).replace(/\$\{/g, '$${').replace(/%\{/g, '%%{');
+  return JSON.stringify(value).replace(/([$%])\{/g, (_m, sigil: string) => `${sigil}${sigil}{`);
 }

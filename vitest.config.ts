@@ -19,6 +19,8 @@ export default defineConfig({
           hookTimeout: 60_000,
           // Real peers (kubectl, moto, aws) are processes of their own: don't oversubscribe 2 cores.
           maxWorkers: 2,
+          // Projects with different maxWorkers must run in separate groups (vitest 4): unit first.
+          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -62,6 +62,8 @@ async function loginToRegistry(host, token, deps) {
         deps.logger.warning(`docker login ${host} exited with ${code}${lastLine(stderr)}; writing the credentials to a Docker config of this job instead.`);
     }
     const dockerConfig = writeDockerConfig(host, token, deps);
+    // Main exports DOCKER_CONFIG=dockerConfig; the post step deletes it and puts this back.
+    deps.saveState(state/* STATE */.c.dockerConfigRestore, JSON.stringify({ previous: deps.env['DOCKER_CONFIG'] ?? null }));
     deps.logger.info(`Wrote the ${host} credentials to ${(0,external_node_path_.join)(dockerConfig, 'config.json')} (DOCKER_CONFIG for the next steps)`);
     return { host, via: 'docker-config', dockerConfig };
 }

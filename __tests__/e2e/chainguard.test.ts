@@ -257,6 +257,8 @@ describe('chainguard mode: registry login', () => {
     const post = await runPost(main, { env: { PATH: NO_DOCKER } });
     expect(post.code).toBe(0);
     expect(existsSync(dockerConfig)).toBe(false);
+    // Later post steps get docker's default config back.
+    expect(post.exported['DOCKER_CONFIG']).toBe('');
     // Removing the link did not remove what it pointed to.
     expect(lstatSync(join(existingDir, 'cli-plugins')).isDirectory()).toBe(true);
     expect(readFileSync(join(existingDir, 'config.json'), 'utf8')).toBe(existingText);
@@ -312,7 +314,10 @@ describe('chainguard mode: registry login', () => {
 
   it('falls back to a Docker config, with a warning, when docker login fails', async () => {
     const fake = fakeDocker(1, 'Error saving credentials: error storing credentials');
-    const main = await run({}, { PATH: `${fake.dir}:/usr/bin:/bin` });
+    const custom = mkdtempSync(join(tmpdir(), 'oidc-deploy-dockerconfig-'));
+    writeFileSync(join(custom, 'config.json'), '{"auths":{"quay.io":{"auth":"cXVheTpx"}}}');
+    const env = { PATH: `${fake.dir}:/usr/bin:/bin`, DOCKER_CONFIG: custom };
+    const main = await run({}, env);
     expect(main.code, main.stdout).toBe(0);
     expect(fake.calls()).toHaveLength(1);
     expect(main.stdout).toMatch(
@@ -322,9 +327,14 @@ describe('chainguard mode: registry login', () => {
     const config = JSON.parse(
       readFileSync(join(main.exported['DOCKER_CONFIG'] as string, 'config.json'), 'utf8'),
     ) as { auths: Record<string, { auth: string }> };
-    expect(config.auths['cgr.dev']?.auth).toBe(
-      basicAuth(main.outputs['chainguard-token'] as string),
-    );
+    expect(config.auths).toEqual({
+      'quay.io': { auth: 'cXVheTpx' },
+      'cgr.dev': { auth: basicAuth(main.outputs['chainguard-token'] as string) },
+    });
+    const post = await runPost(main, { env });
+    expect(post.exported['DOCKER_CONFIG']).toBe(custom);
+    expect(post.stdout).toContain(`Restored DOCKER_CONFIG to ${custom}`);
+    expect(fake.calls()).toHaveLength(1); // no docker logout: docker login never succeeded
   });
 
   it('registry-login: false only exchanges', async () => {

@@ -77,6 +77,11 @@ export async function loginToRegistry(
     );
   }
   const dockerConfig = writeDockerConfig(host, token, deps);
+  // Main exports DOCKER_CONFIG=dockerConfig; the post step deletes it and puts this back.
+  deps.saveState(
+    STATE.dockerConfigRestore,
+    JSON.stringify({ previous: deps.env['DOCKER_CONFIG'] ?? null }),
+  );
   deps.logger.info(
     `Wrote the ${host} credentials to ${join(dockerConfig, 'config.json')} (DOCKER_CONFIG for the next steps)`,
   );

@@ -163,7 +163,7 @@ describe('loginToRegistry', () => {
       runDocker: runDocker as RunDocker,
     });
     expect(login.via).toBe('docker-config');
-    expect(t.state).toEqual({});
+    expect(t.state).toEqual({ 'docker-config-restore': '{"previous":null}' });
     expect(t.logger.lines.find((l) => l.startsWith('warning: '))).toContain(reason);
     const config = join(login.dockerConfig as string, 'config.json');
     expect(statSync(config).mode & 0o777).toBe(0o600);

@@ -349,6 +349,37 @@ describe('chainguard mode: registry login', () => {
     expect(main.summary).toContain('| registry | no login |');
   });
 
+  it('does not log in for an API audience', async () => {
+    const fake = fakeDocker(0);
+    const main = await run(
+      { 'chainguard-audience': 'https://console-api.enforce.dev' },
+      { PATH: `${fake.dir}:/usr/bin:/bin` },
+    );
+    expect(main.code, main.stdout).toBe(0);
+    expect(sts.requests.at(-1)?.aud).toEqual(['https://console-api.enforce.dev']);
+    expect(decodeJwt(main.outputs['chainguard-token'] as string).aud).toBe(
+      'https://console-api.enforce.dev',
+    );
+    expect(fake.calls()).toEqual([]);
+    expect(main.exported['DOCKER_CONFIG']).toBeUndefined();
+    expect(main.stdout).toContain('is not a registry host');
+  });
+
+  it.skipIf(!process.env['OIDC_DEPLOY_NODE24'])('runs on Node 24 too', async () => {
+    const node = process.env['OIDC_DEPLOY_NODE24'] as string;
+    const main = await runAction({
+      node,
+      inputs: { 'chainguard-identity': IDENTITY, 'chainguard-issuer': sts.origin },
+      env: { ...issuer.env(), PATH: NO_DOCKER },
+    });
+    expect(main.code, main.stdout + main.stderr).toBe(0);
+    const dockerConfig = main.exported['DOCKER_CONFIG'] as string;
+    expect(existsSync(join(dockerConfig, 'config.json'))).toBe(true);
+    const post = await runPost(main, { node, env: { PATH: NO_DOCKER } });
+    expect(post.code).toBe(0);
+    expect(existsSync(dockerConfig)).toBe(false);
+  });
+
   describe.skipIf(!whichDocker())('with the real docker CLI and a local registry', () => {
     let registry: TestRegistry;
     beforeAll(async () => {
@@ -367,6 +398,11 @@ describe('chainguard mode: registry login', () => {
       const token = sts.issued[before] as string;
       expect(decodeJwt(token).aud).toBe(registry.host);
       expect(registry.logins).toContain(`_token:${token}`);
+      expect(
+        findLeaks(main, [...jwtSecrets(token), basicAuth(token)], {
+          outputs: ['chainguard-token'],
+        }),
+      ).toEqual([]);
       expect(main.state['docker-logout']).toBe(registry.host);
       const stored = join(main.dirs.home, '.docker', 'config.json');
       expect(readFileSync(stored, 'utf8')).toContain(basicAuth(token));

@@ -17,8 +17,8 @@ var external_node_fs_ = __webpack_require__(3024);
 var external_node_os_ = __webpack_require__(8161);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __webpack_require__(6760);
-// EXTERNAL MODULE: ./src/http.ts
-var src_http = __webpack_require__(6803);
+// EXTERNAL MODULE: ./src/http.ts + 3 modules
+var src_http = __webpack_require__(5390);
 // EXTERNAL MODULE: ./src/state.ts
 var state = __webpack_require__(2462);
 ;// CONCATENATED MODULE: ./src/chainguard/registry.ts
@@ -160,7 +160,7 @@ function findOnPath(name, env) {
     return undefined;
 }
 const runDockerWithExec = async (docker, args, stdin) => {
-    const { getExecOutput } = await Promise.resolve(/* import() */).then(__webpack_require__.bind(__webpack_require__, 2876));
+    const { getExecOutput } = await __webpack_require__.e(/* import() */ 260).then(__webpack_require__.bind(__webpack_require__, 1260));
     // silent: the command line is not echoed (it holds no secret anyway), nor docker's output.
     const result = await getExecOutput(docker, args, {
         input: Buffer.from(stdin, 'utf8'),
@@ -312,9 +312,9 @@ async function exchangeToken(request) {
                 'content-type': 'application/x-www-form-urlencoded',
                 accept: 'application/json',
             });
-            status = response.message.statusCode ?? 0;
-            headers = response.message.headers;
-            body = await response.readBody();
+            status = response.status;
+            headers = response.headers;
+            body = response.body;
         }
         catch (error) {
             throw new errors/* ActionError */.l(`The Chainguard token exchange at ${url} failed: ${error instanceof Error ? error.message || error.name : String(error)}.`, 'Check that "chainguard-issuer" is right and reachable from the runner (proxy settings: HTTPS_PROXY, NO_PROXY).');

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { basename } from 'node:path';
 import { CREDENTIAL_DIR_PREFIX } from './credential-files.js';
@@ -93,7 +94,11 @@ function credentialDirs(io: PostIo): string[] {
   );
 }
 
-async function runDocker(args: string[]): Promise<number> {
-  const { exec } = await import('@actions/exec');
-  return exec('docker', args, { ignoreReturnCode: true, silent: true });
+/** `docker ARGS` without a shell; its output is not needed (and may name the registry user). */
+function runDocker(args: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('docker', args, { stdio: 'ignore' });
+    child.on('error', reject);
+    child.on('close', (code) => resolve(code ?? 1));
+  });
 }

@@ -1,4 +1,4 @@
-import * as core from '@actions/core';
+import * as core from './runner.js';
 import { parseGoDuration } from './duration.js';
 import { ActionError } from './errors.js';
 

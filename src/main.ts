@@ -1,4 +1,4 @@
-import * as core from '@actions/core';
+import * as core from './runner.js';
 import type { AwsResult } from './aws/index.js';
 import type { ChainguardResult } from './chainguard/index.js';
 import { createCredentialStore } from './credential-files.js';
@@ -52,7 +52,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     };
     const result = await runMode(ctx);
     writeOutputs(result);
-    await writeSummary(claims, result, settings.showClaims);
+    writeSummary(claims, result, settings.showClaims);
     if (
       result.mode === 'kubernetes' &&
       result.workloads?.some((w) => w.result !== 'rolled-out' && w.result !== 'unchanged')

@@ -1,4 +1,4 @@
-import * as core from '@actions/core';
+import * as core from './runner.js';
 import type { Result } from './main.js';
 import { claimRows, type Claims } from './oidc/claims.js';
 
@@ -91,14 +91,9 @@ function cell(value: string): string {
   return value.replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
 }
 
-export async function writeSummary(
-  claims: Claims,
-  result: Result,
-  showClaims: boolean,
-): Promise<void> {
-  if (!process.env['GITHUB_STEP_SUMMARY']) return;
+export function writeSummary(claims: Claims, result: Result, showClaims: boolean): void {
   try {
-    await core.summary.addRaw(renderSummary(claims, result, showClaims)).write();
+    core.appendSummary(renderSummary(claims, result, showClaims));
   } catch (error) {
     core.warning(
       `Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`,

@@ -1,8 +1,8 @@
-import type { HttpClient } from '@actions/http-client';
 import { decodeJwt } from 'jose';
 import { ActionError } from '../errors.js';
 import {
   createHttpClient,
+  type HttpClient,
   retryAfterMs,
   sleep,
   withRetries,
@@ -73,9 +73,9 @@ export async function exchangeToken(request: ExchangeRequest): Promise<Chainguar
           'content-type': 'application/x-www-form-urlencoded',
           accept: 'application/json',
         });
-        status = response.message.statusCode ?? 0;
-        headers = response.message.headers;
-        body = await response.readBody();
+        status = response.status;
+        headers = response.headers;
+        body = response.body;
       } catch (error) {
         throw new ActionError(
           `The Chainguard token exchange at ${url} failed: ${error instanceof Error ? error.message || error.name : String(error)}.`,

@@ -1,4 +1,3 @@
-import type { HttpClient } from '@actions/http-client';
 import {
   createLocalJWKSet,
   decodeJwt,
@@ -7,7 +6,7 @@ import {
   type JSONWebKeySet,
 } from 'jose';
 import { ActionError } from '../errors.js';
-import { bodyExcerpt, createHttpClient } from '../http.js';
+import { bodyExcerpt, createHttpClient, type HttpClient } from '../http.js';
 
 export interface Claims {
   iss: string;
@@ -134,8 +133,8 @@ async function getJson<T>(http: HttpClient, url: string, what: string): Promise<
   let body: string;
   try {
     const response = await http.get(url, { accept: 'application/json' });
-    status = response.message.statusCode ?? 0;
-    body = await response.readBody();
+    status = response.status;
+    body = response.body;
   } catch (error) {
     throw new ActionError(
       `verify-token: could not fetch the ${what} from ${url}: ${error instanceof Error ? error.message : String(error)}.`,

@@ -1,8 +1,8 @@
-import type { HttpClient } from '@actions/http-client';
 import { ActionError } from '../errors.js';
 import {
   bodyExcerpt,
   createHttpClient,
+  type HttpClient,
   retryAfterMs,
   withRetries,
   type RetryPolicy,
@@ -81,7 +81,7 @@ export async function requestIdToken(request: IdTokenRequest): Promise<string> {
   const { url, bearer } = tokenRequestEnv(request.env);
   request.mask(bearer);
   const target = idTokenUrl(url, request.audience);
-  const http = request.http ?? createHttpClient(SOCKET_TIMEOUT_MS);
+  const http = request.http ?? createHttpClient(SOCKET_TIMEOUT_MS, request.env);
   const audienceText =
     request.audience === undefined ? 'the default audience' : `audience "${request.audience}"`;
   request.logger.debug(`Requesting the ID token for ${audienceText}`);
@@ -97,9 +97,9 @@ export async function requestIdToken(request: IdTokenRequest): Promise<string> {
           authorization: `Bearer ${bearer}`,
           accept: 'application/json',
         });
-        status = response.message.statusCode ?? 0;
-        retryAfter = response.message.headers['retry-after'];
-        body = await response.readBody();
+        status = response.status;
+        retryAfter = response.headers['retry-after'];
+        body = response.body;
       } catch (error) {
         return { ok: false, error: new Error(`network error: ${networkMessage(error)}`) };
       }

@@ -285,7 +285,10 @@ async function assumeRoleWithWebIdentity(request, deps) {
         if (error instanceof StsRefusal || error instanceof errors/* ActionError */.l)
             throw error;
         const seconds = ((Date.now() - started) / 1000).toFixed(1);
-        throw new errors/* ActionError */.l(`STS at ${request.endpoint} did not answer: ${error instanceof Error ? error.message : String(error)} (${attempts} attempt${attempts === 1 ? '' : 's'} in ${seconds} s).`, 'Check that the runner can reach the endpoint (proxy settings: HTTPS_PROXY/NO_PROXY), or set "sts-endpoint" to one it can reach (e.g. a VPC endpoint).');
+        const message = error instanceof Error ? error.message : String(error);
+        throw new errors/* ActionError */.l(`STS at ${request.endpoint} failed: ${message} (${attempts} attempt${attempts === 1 ? '' : 's'} in ${seconds} s).`, message.startsWith('STS answered HTTP')
+            ? 'STS had server errors: re-run the job; if it persists, check the AWS Health Dashboard for STS in this region, or set "sts-endpoint" to another region\'s endpoint.'
+            : 'Check that the runner can reach the endpoint (proxy settings: HTTPS_PROXY/NO_PROXY), or set "sts-endpoint" to one it can reach (e.g. a VPC endpoint).');
     }
 }
 /**

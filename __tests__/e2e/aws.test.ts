@@ -1,7 +1,8 @@
 // aws mode end to end: the bundled action against the local issuer and a real STS peer (moto),
 // then the real aws CLI with what it exported; refusals from the test STS; bad inputs.
 import { execFile } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -152,10 +153,20 @@ describe('aws mode against moto', () => {
     expect(main.summary).toContain('| account | *** |');
   });
 
+  // `npm test` provides Node 24 (runs.using: node24); Node 20 is what the other tests use.
+  it.skipIf(!process.env['OIDC_DEPLOY_NODE24'])('runs the same on Node 24', async () => {
+    const main = await runAction({
+      node: process.env['OIDC_DEPLOY_NODE24'],
+      inputs: { 'role-to-assume': ROLE, 'aws-region': 'eu-west-1', 'sts-endpoint': moto.url },
+      env: issuer.env(),
+    });
+    expect(main.code, main.stdout + main.stderr).toBe(0);
+    expect((await callerIdentity(main, moto.url)).Arn).toBe(main.outputs['aws-role-arn']);
+  });
+
   it('never loads the Kubernetes client: the chunks an aws run loads hold none of its code', async () => {
-    const file = join(ROOT, '.cache', `loads-${process.pid}-${Date.now()}.txt`);
-    const { mkdirSync, rmSync } = await import('node:fs');
-    mkdirSync(join(ROOT, '.cache'), { recursive: true });
+    const dir = mkdtempSync(join(tmpdir(), 'oidc-deploy-loads-'));
+    const file = join(dir, 'loads.txt');
     try {
       const main = await runAction({
         inputs: { 'role-to-assume': ROLE, 'aws-region': 'eu-west-1', 'sts-endpoint': moto.url },
@@ -189,7 +200,7 @@ describe('aws mode against moto', () => {
       // Everything loaded is the bundle: no module resolved from node_modules at run time.
       expect(loaded.filter((p) => !p.startsWith(`${DIST}/`))).toEqual([]);
     } finally {
-      rmSync(file, { force: true });
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
@@ -351,9 +362,7 @@ describe('aws mode against the test STS', () => {
     expect(attempts).toBeGreaterThanOrEqual(2);
     const errors = errorAnnotations(result);
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(
-      /^STS at http:\/\/127\.0\.0\.1:\d+\/ did not answer: no answer within/,
-    );
+    expect(errors[0]).toMatch(/^STS at http:\/\/127\.0\.0\.1:\d+\/ failed: no answer within/);
     expect(result.seconds).toBeGreaterThan(19);
     expect(result.seconds).toBeLessThan(23);
   }, 40_000);

@@ -206,9 +206,12 @@ export async function assumeRoleWithWebIdentity(
   } catch (error) {
     if (error instanceof StsRefusal || error instanceof ActionError) throw error;
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    const message = error instanceof Error ? error.message : String(error);
     throw new ActionError(
-      `STS at ${request.endpoint} did not answer: ${error instanceof Error ? error.message : String(error)} (${attempts} attempt${attempts === 1 ? '' : 's'} in ${seconds} s).`,
-      'Check that the runner can reach the endpoint (proxy settings: HTTPS_PROXY/NO_PROXY), or set "sts-endpoint" to one it can reach (e.g. a VPC endpoint).',
+      `STS at ${request.endpoint} failed: ${message} (${attempts} attempt${attempts === 1 ? '' : 's'} in ${seconds} s).`,
+      message.startsWith('STS answered HTTP')
+        ? 'STS had server errors: re-run the job; if it persists, check the AWS Health Dashboard for STS in this region, or set "sts-endpoint" to another region\'s endpoint.'
+        : 'Check that the runner can reach the endpoint (proxy settings: HTTPS_PROXY/NO_PROXY), or set "sts-endpoint" to one it can reach (e.g. a VPC endpoint).',
     );
   }
 }

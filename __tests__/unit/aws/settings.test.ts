@@ -45,6 +45,16 @@ describe('aws settings', () => {
     });
   });
 
+  it.each([
+    ['arn:aws-cn:iam::111122223333:role/a/b/deploy', 'cn-north-1', 'aws-cn'],
+    ['arn:aws-us-gov:iam::111122223333:role/deploy', 'us-gov-west-1', 'aws-us-gov'],
+    ['arn:aws-eusc:iam::111122223333:role/deploy', 'eusc-de-east-1', 'aws-eusc'],
+    ['arn:aws-iso-b:iam::111122223333:role/deploy', 'us-isob-east-1', 'aws-iso-b'],
+  ])('accepts %s in %s (partition %s)', (role, region, partition) => {
+    withInputs({ 'role-to-assume': role, 'aws-region': region });
+    expect(readSettings({})).toMatchObject({ partition, region, accountId: '111122223333' });
+  });
+
   it('accepts the China and GovCloud partitions with their regions', () => {
     withInputs({
       'role-to-assume': 'arn:aws-cn:iam::111122223333:role/a/b/deploy',

@@ -222,6 +222,17 @@ describe('assumeRoleWithWebIdentity', () => {
     expect(sts.requests).toHaveLength(2);
   });
 
+  it('gives up on HTML 500s after the attempts, saying STS had server errors', async () => {
+    sts.always = { kind: 'html500' };
+    const error = await call({ timing: { attempts: 3 } }).promise.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ActionError);
+    expect((error as ActionError).message).toMatch(
+      /^STS at .* failed: STS answered HTTP 500 \(<!doctype html>.*\) \(3 attempts in \d\.\d s\)\.$/,
+    );
+    expect((error as ActionError).hint).toMatch(/^STS had server errors/);
+    expect(sts.requests).toHaveLength(3);
+  });
+
   it('does not retry a 4xx that is not STS XML', async () => {
     const { createServer } = await import('node:http');
     const server = createServer((_req, res) => res.writeHead(404).end('<html>nope</html>'));
@@ -254,7 +265,7 @@ describe('assumeRoleWithWebIdentity', () => {
     const elapsed = Date.now() - started;
     expect(error).toBeInstanceOf(ActionError);
     expect((error as ActionError).message).toMatch(
-      /^STS at http:\/\/127\.0\.0\.1:\d+\/ did not answer: no answer within 0\.\d s \([2-4] attempts in 1\.\d s\)\.$/,
+      /^STS at http:\/\/127\.0\.0\.1:\d+\/ failed: no answer within 0\.\d s \([2-4] attempts in 1\.\d s\)\.$/,
     );
     expect(sts.requests.length).toBeGreaterThanOrEqual(2);
     expect(elapsed).toBeGreaterThanOrEqual(900);

@@ -18,9 +18,15 @@ export interface HttpResponse {
   body: string;
 }
 
+/** `deadlineMs`: the whole exchange ends by then, even with a peer that trickles bytes. */
 export interface HttpClient {
-  get(url: string, headers?: OutgoingHttpHeaders): Promise<HttpResponse>;
-  post(url: string, body: string, headers?: OutgoingHttpHeaders): Promise<HttpResponse>;
+  get(url: string, headers?: OutgoingHttpHeaders, deadlineMs?: number): Promise<HttpResponse>;
+  post(
+    url: string,
+    body: string,
+    headers?: OutgoingHttpHeaders,
+    deadlineMs?: number,
+  ): Promise<HttpResponse>;
 }
 
 /**
@@ -34,15 +40,41 @@ export function createHttpClient(
   socketTimeoutMs: number,
   env: NodeJS.ProcessEnv = process.env,
 ): HttpClient {
-  const send = (
+  const send = async (
     method: string,
     url: string,
     body: string | undefined,
     headers: OutgoingHttpHeaders = {},
-  ) => sendRequest(method, new URL(url), body, headers, socketTimeoutMs, env);
+    deadlineMs?: number,
+  ): Promise<HttpResponse> => {
+    const target = new URL(url);
+    if (deadlineMs === undefined) {
+      return sendRequest(method, target, body, headers, socketTimeoutMs, env, undefined);
+    }
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), deadlineMs);
+    try {
+      return await sendRequest(
+        method,
+        target,
+        body,
+        headers,
+        socketTimeoutMs,
+        env,
+        controller.signal,
+      );
+    } catch (error) {
+      if (!controller.signal.aborted) throw error;
+      throw new Error(
+        `no complete answer from ${target.origin} within ${formatDuration(deadlineMs)}`,
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+  };
   return {
-    get: (url, headers) => send('GET', url, undefined, headers),
-    post: (url, body, headers) => send('POST', url, body, headers),
+    get: (url, headers, deadlineMs) => send('GET', url, undefined, headers, deadlineMs),
+    post: (url, body, headers, deadlineMs) => send('POST', url, body, headers, deadlineMs),
   };
 }
 
@@ -53,13 +85,19 @@ async function sendRequest(
   extraHeaders: OutgoingHttpHeaders,
   timeoutMs: number,
   env: NodeJS.ProcessEnv,
+  signal: AbortSignal | undefined,
 ): Promise<HttpResponse> {
   const headers: OutgoingHttpHeaders = { 'user-agent': USER_AGENT, ...extraHeaders };
   if (body !== undefined) headers['content-length'] = Buffer.byteLength(body);
   const proxy = proxyFor(url, env);
   const secure = url.protocol === 'https:';
   const port = url.port || (secure ? '443' : '80');
-  const options: Parameters<typeof httpRequest>[1] = { method, headers, timeout: timeoutMs };
+  const options: Parameters<typeof httpRequest>[1] = {
+    method,
+    headers,
+    timeout: timeoutMs,
+    ...(signal ? { signal } : {}),
+  };
 
   let send: typeof httpRequest = secure ? httpsRequest : httpRequest;
   let target: URL | string = url;
@@ -73,7 +111,7 @@ async function sendRequest(
     });
   } else if (proxy && secure) {
     // HTTPS through a proxy: a CONNECT tunnel, then TLS to the target inside it.
-    const socket = await openTunnel(proxy, url.hostname, port, timeoutMs);
+    const socket = await openTunnel(proxy, url.hostname, port, timeoutMs, signal);
     // Without an agent, Node uses createConnection (an agent would open its own socket).
     options.createConnection = () => tlsConnect({ socket, servername: url.hostname });
   }
@@ -109,7 +147,13 @@ async function sendRequest(
   });
 }
 
-function openTunnel(proxy: URL, host: string, port: string, timeoutMs: number) {
+function openTunnel(
+  proxy: URL,
+  host: string,
+  port: string,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+) {
   return new Promise<import('node:net').Socket>((resolve, reject) => {
     const send = proxy.protocol === 'https:' ? httpsRequest : httpRequest;
     const req = send(proxy, {
@@ -118,6 +162,7 @@ function openTunnel(proxy: URL, host: string, port: string, timeoutMs: number) {
       headers: { host: `${host}:${port}`, ...proxyAuthorization(proxy) },
       timeout: timeoutMs,
       agent: false,
+      ...(signal ? { signal } : {}),
     });
     req.on('connect', (res, socket) => {
       if (res.statusCode === 200) {

@@ -431,7 +431,8 @@ export function isDnsSubdomain(name: string): boolean {
 
 const ROLE_ARN =
   /^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc):iam::(\d{12}):role\/(?:[\x21-\x7e]{1,510}\/)?[\w+=,.@-]{1,64}$/;
-const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
+// eusc-de-east-1 (the European Sovereign Cloud, partition aws-eusc) has a four-letter prefix.
+const REGION = /^(?:[a-z]{2}|eusc)(?:-[a-z]+)+-\d{1,2}$/;
 
 /** The partition an AWS region belongs to, as the SDKs' partition table says. */
 export function partitionOf(region: string): string {

@@ -1,12 +1,15 @@
-import { ActionError } from '../errors.js';
 import type { AwsSettings } from '../inputs.js';
 import type { ModeContext } from '../mode.js';
+import { explainRefusal } from './explain.js';
+import {
+  assumeRoleWithWebIdentity,
+  StsRefusal,
+  stsEndpointUrl,
+  type AwsCredentials,
+  type StsTiming,
+} from './sts.js';
 
-export interface AwsCredentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken: string;
-}
+export type { AwsCredentials } from './sts.js';
 
 export interface AwsResult {
   mode: 'aws';
@@ -22,6 +25,59 @@ export interface AwsResult {
   outputCredentials: boolean;
 }
 
-export async function runAws(_settings: AwsSettings, _ctx: ModeContext): Promise<AwsResult> {
-  throw new ActionError('aws mode is not implemented yet.');
+/** aws mode: AssumeRoleWithWebIdentity with the job's ID token; a refusal says what to fix. */
+export async function runAws(
+  settings: AwsSettings,
+  ctx: ModeContext,
+  timing?: Partial<StsTiming>,
+): Promise<AwsResult> {
+  // Before the first line that could name it.
+  if (settings.maskAccountId) ctx.mask(settings.accountId);
+  const endpoint = stsEndpointUrl(settings.region, settings.partition, settings.stsEndpoint);
+  ctx.logger.info(
+    `Assuming ${settings.roleArn} as session ${settings.roleSessionName} for ${settings.durationSeconds} s (STS ${endpoint})`,
+  );
+
+  let assumed;
+  try {
+    assumed = await assumeRoleWithWebIdentity(
+      {
+        endpoint,
+        roleArn: settings.roleArn,
+        roleSessionName: settings.roleSessionName,
+        durationSeconds: settings.durationSeconds,
+        token: ctx.token,
+      },
+      { logger: ctx.logger, mask: ctx.mask, renewToken: ctx.renewToken, timing },
+    );
+  } catch (error) {
+    if (!(error instanceof StsRefusal)) throw error;
+    throw explainRefusal(error, {
+      roleArn: settings.roleArn,
+      partition: settings.partition,
+      accountId: settings.accountId,
+      region: settings.region,
+      durationSeconds: settings.durationSeconds,
+      audience: settings.audience,
+      claims: ctx.claims,
+    });
+  }
+
+  // The account is the 5th field of arn:PARTITION:sts::ACCOUNT:assumed-role/ROLE/SESSION.
+  const accountId = assumed.assumedRoleArn.split(':')[4] || settings.accountId;
+  if (settings.maskAccountId && accountId !== settings.accountId) ctx.mask(accountId);
+  ctx.logger.info(
+    `Assumed ${assumed.assumedRoleArn}; the credentials expire at ${assumed.expiration}`,
+  );
+  return {
+    mode: 'aws',
+    region: settings.region,
+    assumedRoleArn: assumed.assumedRoleArn,
+    accountId,
+    expiration: assumed.expiration,
+    roleSessionName: settings.roleSessionName,
+    credentials: assumed.credentials,
+    maskAccountId: settings.maskAccountId,
+    outputCredentials: settings.outputCredentials,
+  };
 }

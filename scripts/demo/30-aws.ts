@@ -1,0 +1,86 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { startIssuer } from '../../__tests__/fixtures/issuer.js';
+import { motoInstalled, startMoto } from '../../__tests__/fixtures/moto.js';
+import { startSts } from '../../__tests__/fixtures/sts.js';
+import { runAction } from '../../__tests__/helpers/runner.js';
+import { masked, showRun, step } from './show.js';
+
+export const title = 'aws mode: the ID token becomes AWS credentials (AssumeRoleWithWebIdentity)';
+
+const ROLE = 'arn:aws:iam::111122223333:role/deploy';
+const AWS_VARIABLES = [
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_REGION',
+  'AWS_DEFAULT_REGION',
+];
+
+export async function run(): Promise<void> {
+  const issuer = await startIssuer({ shape: 'forgejo' });
+  try {
+    if (!motoInstalled()) {
+      step(
+        'moto_server is not installed: skipping the run against a real STS (pip install "moto[server]")',
+      );
+    } else {
+      const moto = await startMoto();
+      try {
+        step(`moto_server (a real STS implementation) on ${moto.url}`);
+        step(
+          `uses: oidc-deploy-action  with: { role-to-assume: ${ROLE}, aws-region: eu-west-1, sts-endpoint: ${moto.url} }`,
+        );
+        const result = await runAction({
+          inputs: { 'role-to-assume': ROLE, 'aws-region': 'eu-west-1', 'sts-endpoint': moto.url },
+          env: issuer.env(),
+        });
+        showRun(result);
+        step('GITHUB_ENV now holds (as the runner shows it, masked)');
+        for (const name of AWS_VARIABLES)
+          console.log(`  │ ${name}=${masked(result, result.exported[name] ?? '')}`);
+        step(`A later step: aws --endpoint-url ${moto.url} sts get-caller-identity`);
+        const env: Record<string, string> = {
+          PATH: process.env['PATH'] ?? '',
+          HOME: result.dirs.home,
+          AWS_CONFIG_FILE: join(result.dirs.home, 'none'),
+          AWS_SHARED_CREDENTIALS_FILE: join(result.dirs.home, 'none'),
+        };
+        for (const name of AWS_VARIABLES) env[name] = result.exported[name] ?? '';
+        try {
+          const { stdout } = await promisify(execFile)(
+            'aws',
+            ['--endpoint-url', moto.url, 'sts', 'get-caller-identity', '--output', 'json'],
+            { env },
+          );
+          console.log(masked(result, stdout).replace(/^/gm, '  │ '));
+        } catch (error) {
+          console.log(
+            `  │ aws CLI failed: ${error instanceof Error ? error.message : String(error)}`,
+          );
+        }
+      } finally {
+        await moto.stop();
+      }
+    }
+
+    const sts = await startSts();
+    try {
+      sts.always = { code: 'AccessDenied' };
+      step(
+        `A test STS on ${sts.url} that answers AccessDenied, as AWS does when the role's trust policy does not admit the token`,
+      );
+      showRun(
+        await runAction({
+          inputs: { 'role-to-assume': ROLE, 'aws-region': 'eu-west-1', 'sts-endpoint': sts.url },
+          env: issuer.env(),
+        }),
+      );
+    } finally {
+      await sts.close();
+    }
+  } finally {
+    await issuer.close();
+  }
+}

@@ -107,7 +107,7 @@ export async function requestIdToken(request: IdTokenRequest): Promise<string> {
       if (status === 429 || status >= 500) {
         return {
           ok: false,
-          error: new ActionError(`the token endpoint answered HTTP ${status}`),
+          error: new Error(`the token endpoint answered HTTP ${status}`),
           retryAfterMs: retryAfterMs(retryAfter),
         };
       }
@@ -117,7 +117,8 @@ export async function requestIdToken(request: IdTokenRequest): Promise<string> {
     request.logger,
     request.wait ?? sleep,
   ).catch((error: unknown) => {
-    if (error instanceof ActionError && error.hint) throw error;
+    // Final answers are ActionErrors already; what is left is the last retryable failure.
+    if (error instanceof ActionError) throw error;
     const message = error instanceof Error ? error.message : String(error);
     throw new ActionError(
       `The ID token request failed: ${message}.`,

@@ -69,6 +69,53 @@ function lines(text: string): string[] {
   return text.split('\n').filter(Boolean);
 }
 
+/**
+ * `kubectl set image` then `kubectl rollout status`, with the controller paused until kubectl's
+ * watch is open, so kubectl sees every step whatever the machine's load; `duringWatch` acts
+ * once the watch is open, before the rollout moves.
+ */
+async function setImageAndWait(
+  target: string,
+  image: string,
+  options: { setup?: () => void; duringWatch?: () => void; timeout?: string } = {},
+) {
+  const name = target.split('/')[1] as string;
+  server.pause();
+  try {
+    const set = await run(['set', 'image', target, `${name}=${image}`, '-n', 'demo']);
+    expect(set.code, set.stderr).toBe(0);
+    options.setup?.();
+    const before = server.requests.length;
+    const pending = run([
+      'rollout',
+      'status',
+      target,
+      '-n',
+      'demo',
+      `--timeout=${options.timeout ?? '60s'}`,
+    ]);
+    await server.waitForRequest(
+      (r) => r.verb === 'watch' && r.query['fieldSelector'] === `metadata.name=${name}`,
+      { from: before },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    options.duringWatch?.();
+    server.resume();
+    const result = await pending;
+    const requests = server.requests
+      .slice(before)
+      .filter((r) => r.query['fieldSelector'] === `metadata.name=${name}`);
+    return {
+      result,
+      requests,
+      watches: requests.filter((r) => r.verb === 'watch').length,
+      lists: requests.filter((r) => r.verb === 'list').length,
+    };
+  } finally {
+    server.resume();
+  }
+}
+
 describe('authentication (Structured Authentication: iss, aud, exp, JWKS from discovery)', () => {
   it.each([[undefined], ['1.27'], ['1.33']] as Array<[KubectlVersion | undefined]>)(
     'kubectl %s gets a deployment with a valid token, as prefix + sub',
@@ -127,13 +174,16 @@ describe('authentication (Structured Authentication: iss, aud, exp, JWKS from di
   });
 
   it('refuses a token once it has expired (a short issuer lifetime)', async () => {
-    issuer.setLifetime(1);
+    issuer.setLifetime(3);
     try {
       const shortLived = await issuer.mint({ aud: AUDIENCE });
       expect(
         (await rawRequest(server.url, server.caData, '/version', { token: shortLived })).status,
       ).toBe(200);
-      await new Promise((resolve) => setTimeout(resolve, 2100));
+      const { exp } = JSON.parse(
+        Buffer.from(shortLived.split('.')[1] as string, 'base64url').toString(),
+      ) as { exp: number };
+      await new Promise((resolve) => setTimeout(resolve, exp * 1000 - Date.now() + 50));
       const later = await rawRequest(server.url, server.caData, '/version', { token: shortLived });
       expect(later.status).toBe(401);
       expect(server.authFailures.at(-1)).toMatch(/exp/);
@@ -313,18 +363,7 @@ describe('kubectl rollout status', () => {
   it('prints the progress lines of a Deployment and "successfully rolled out"', async () => {
     const name = fresh('web');
     server.addDeployment({ name });
-    const before = server.requests.length;
-    expect(
-      (await run(['set', 'image', `deployment/${name}`, `${name}=nginx:1.27`, '-n', 'demo'])).code,
-    ).toBe(0);
-    const result = await run([
-      'rollout',
-      'status',
-      `deployment/${name}`,
-      '-n',
-      'demo',
-      '--timeout=60s',
-    ]);
+    const { result, requests: calls } = await setImageAndWait(`deployment/${name}`, 'nginx:1.27');
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const printed = lines(result.stdout);
@@ -336,12 +375,7 @@ describe('kubectl rollout status', () => {
       ).toBe(true);
     expect(printed.some((l) => l.includes('new replicas have been updated'))).toBe(true);
     expect(printed.some((l) => l.includes('old replicas are pending termination'))).toBe(true);
-    // GET, LIST with resourceVersion=0, then a WATCH from the list's resourceVersion.
-    const calls = server.requests
-      .slice(before)
-      .filter(
-        (r) => r.method === 'GET' && r.path.startsWith('/apis/apps/v1/namespaces/demo/deployments'),
-      );
+    // LIST with resourceVersion=0, then a WATCH from the list's resourceVersion.
     const list = calls.find((r) => r.verb === 'list');
     const watch = calls.find((r) => r.verb === 'watch');
     expect(list?.query).toEqual({
@@ -378,15 +412,7 @@ describe('kubectl rollout status', () => {
       replicas: 2,
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } },
     });
-    await run(['set', 'image', `deployment/${name}`, `${name}=nginx:1.27`, '-n', 'demo']);
-    const result = await run([
-      'rollout',
-      'status',
-      `deployment/${name}`,
-      '-n',
-      'demo',
-      '--timeout=60s',
-    ]);
+    const { result } = await setImageAndWait(`deployment/${name}`, 'nginx:1.27');
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain(
       `Waiting for deployment "${name}" rollout to finish: 1 of 2 updated replicas are available...`,
@@ -525,15 +551,7 @@ describe('kubectl rollout status', () => {
   it('follows a StatefulSet to "partitioned roll out complete"', async () => {
     const name = fresh('db');
     server.addStatefulSet({ name });
-    await run(['set', 'image', `statefulset/${name}`, `${name}=postgres:17`, '-n', 'demo']);
-    const result = await run([
-      'rollout',
-      'status',
-      `statefulset/${name}`,
-      '-n',
-      'demo',
-      '--timeout=60s',
-    ]);
+    const { result } = await setImageAndWait(`statefulset/${name}`, 'postgres:17');
     expect(result.code, result.stderr).toBe(0);
     const printed = lines(result.stdout);
     expect(printed.at(-1)).toBe('partitioned roll out complete: 3 new pods have been updated...');
@@ -553,15 +571,7 @@ describe('kubectl rollout status', () => {
       name,
       strategy: { type: 'RollingUpdate', rollingUpdate: { partition: 2 } },
     });
-    await run(['set', 'image', `statefulset/${name}`, `${name}=postgres:17`, '-n', 'demo']);
-    const result = await run([
-      'rollout',
-      'status',
-      `statefulset/${name}`,
-      '-n',
-      'demo',
-      '--timeout=60s',
-    ]);
+    const { result } = await setImageAndWait(`statefulset/${name}`, 'postgres:17');
     expect(result.code, result.stderr).toBe(0);
     expect(lines(result.stdout).at(-1)).toBe(
       'partitioned roll out complete: 1 new pods have been updated...',
@@ -584,17 +594,7 @@ describe('kubectl rollout status', () => {
   it("follows a DaemonSet, and refuses OnDelete with kubectl's error", async () => {
     const name = fresh('agent');
     server.addDaemonSet({ name });
-    server.pause();
-    await run(['set', 'image', `daemonset/${name}`, `${name}=agent:2`, '-n', 'demo']);
-    setTimeout(() => server.resume(), 150);
-    const result = await run([
-      'rollout',
-      'status',
-      `daemonset/${name}`,
-      '-n',
-      'demo',
-      '--timeout=60s',
-    ]);
+    const { result } = await setImageAndWait(`daemonset/${name}`, 'agent:2');
     expect(result.code, result.stderr).toBe(0);
     expect(lines(result.stdout).at(-1)).toBe(`daemon set "${name}" successfully rolled out`);
     expect(result.stdout).toContain(
@@ -640,48 +640,13 @@ describe('kubectl rollout status', () => {
 });
 
 describe('watch faults: kubectl rollout status recovers as client-go does', () => {
-  /**
-   * Sets an image, starts `kubectl rollout status` with the controller paused, lets `duringWatch`
-   * act once kubectl's watch is open, then lets the rollout run.
-   */
-  async function rolloutWith(
-    setup: (name: string) => void,
-    duringWatch: () => void = () => undefined,
-  ): Promise<{ result: Awaited<ReturnType<typeof run>>; watches: number; lists: number }> {
+  async function rolloutWith(setup: () => void, duringWatch?: () => void) {
     const name = fresh('web');
     server.addDeployment({ name });
-    server.pause();
-    try {
-      await run(['set', 'image', `deployment/${name}`, `${name}=nginx:1.27`, '-n', 'demo']);
-      setup(name);
-      const before = server.requests.length;
-      const pending = run([
-        'rollout',
-        'status',
-        `deployment/${name}`,
-        '-n',
-        'demo',
-        '--timeout=60s',
-      ]);
-      await server.waitForRequest(
-        (r) => r.verb === 'watch' && r.query['fieldSelector'] === `metadata.name=${name}`,
-        { from: before },
-      );
-      await new Promise((resolve) => setTimeout(resolve, 30));
-      duringWatch();
-      server.resume();
-      const result = await pending;
-      const mine = server.requests
-        .slice(before)
-        .filter((r) => r.query['fieldSelector'] === `metadata.name=${name}`);
-      return {
-        result,
-        watches: mine.filter((r) => r.verb === 'watch').length,
-        lists: mine.filter((r) => r.verb === 'list').length,
-      };
-    } finally {
-      server.resume();
-    }
+    return setImageAndWait(`deployment/${name}`, 'nginx:1.27', {
+      setup,
+      ...(duringWatch ? { duringWatch } : {}),
+    });
   }
 
   it('re-watches after a watch dropped mid-stream', async () => {
@@ -772,18 +737,10 @@ describe('watch faults: kubectl rollout status recovers as client-go does', () =
 
   it('ends the wait when the workload is deleted mid-rollout', async () => {
     const name = fresh('gone');
-    server.addDeployment({ name, progressDeadlineSeconds: 60 });
-    server.setScenario('Deployment', 'demo', name, 'image-pull');
-    await run(['set', 'image', `deployment/${name}`, `${name}=nginx:1.27`, '-n', 'demo']);
-    setTimeout(() => server.deleteWorkload('Deployment', 'demo', name), 400);
-    const result = await run([
-      'rollout',
-      'status',
-      `deployment/${name}`,
-      '-n',
-      'demo',
-      '--timeout=20s',
-    ]);
+    server.addDeployment({ name });
+    const { result } = await setImageAndWait(`deployment/${name}`, 'nginx:1.27', {
+      duringWatch: () => server.deleteWorkload('Deployment', 'demo', name),
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).not.toContain('timed out');
     expect(

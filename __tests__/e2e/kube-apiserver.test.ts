@@ -1,5 +1,7 @@
 // The evidence that the Kubernetes API server fixture is faithful: real kubectl (1.27, 1.32,
 // 1.33) against it, with the requests and messages of CONTRACTS.md section 2.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startIssuer, type Issuer } from '../fixtures/issuer.js';
 import {
@@ -77,23 +79,25 @@ function lines(text: string): string[] {
 async function setImageAndWait(
   target: string,
   image: string,
-  options: { setup?: () => void; duringWatch?: () => void; timeout?: string } = {},
+  options: {
+    setup?: () => void;
+    duringWatch?: () => void;
+    timeout?: string;
+    version?: KubectlVersion;
+  } = {},
 ) {
   const name = target.split('/')[1] as string;
   server.pause();
   try {
-    const set = await run(['set', 'image', target, `${name}=${image}`, '-n', 'demo']);
+    const version = options.version ? { version: options.version } : {};
+    const set = await run(['set', 'image', target, `${name}=${image}`, '-n', 'demo'], version);
     expect(set.code, set.stderr).toBe(0);
     options.setup?.();
     const before = server.requests.length;
-    const pending = run([
-      'rollout',
-      'status',
-      target,
-      '-n',
-      'demo',
-      `--timeout=${options.timeout ?? '60s'}`,
-    ]);
+    const pending = run(
+      ['rollout', 'status', target, '-n', 'demo', `--timeout=${options.timeout ?? '60s'}`],
+      version,
+    );
     await server.waitForRequest(
       (r) => r.verb === 'watch' && r.query['fieldSelector'] === `metadata.name=${name}`,
       { from: before },
@@ -171,6 +175,32 @@ describe('authentication (Structured Authentication: iss, aud, exp, JWKS from di
     const anonymous = await rawRequest(server.url, server.caData, '/apis/apps/v1');
     expect(anonymous.status).toBe(401);
     expect(anonymous.body).toBe(UNAUTHORIZED_BODY);
+  });
+
+  it('kubectl sends no bearer token to an http:// server (why the fixture is HTTPS only)', async () => {
+    const seen: Array<string | undefined> = [];
+    const plain = createServer((req, res) => {
+      seen.push(req.headers.authorization);
+      res.writeHead(401, { 'content-type': 'application/json' }).end(UNAUTHORIZED_BODY);
+    });
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (plain.address() as AddressInfo).port;
+      const kubeconfig = JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'plain', cluster: { server: `http://127.0.0.1:${port}` } }],
+        contexts: [{ name: 'plain', context: { cluster: 'plain', user: 'ci' } }],
+        'current-context': 'plain',
+        users: [{ name: 'ci', user: { token } }],
+      });
+      const result = await run(['get', 'pods'], { kubeconfig });
+      expect(result.code).toBe(1);
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen.every((header) => header === undefined)).toBe(true);
+    } finally {
+      await new Promise((resolve) => plain.close(resolve));
+    }
   });
 
   it('refuses a token once it has expired (a short issuer lifetime)', async () => {
@@ -404,6 +434,43 @@ describe('kubectl rollout status', () => {
       expect(status.containerStatuses[0]).toMatchObject({ image: 'nginx:1.27', ready: true });
     }
   });
+
+  it.each([['1.27'], ['1.33']] as Array<[KubectlVersion]>)(
+    'kubectl %s: the same PATCH body and rollout lines',
+    async (version) => {
+      const name = fresh('web');
+      server.addDeployment({
+        name,
+        containers: [
+          { name, image: 'nginx:1.26' },
+          { name: 'sidecar', image: 'busybox:1.36' },
+        ],
+      });
+      const before = server.requests.length;
+      const { result } = await setImageAndWait(`deployment/${name}`, 'nginx:1.27', { version });
+      const patch = server.requests.slice(before).find((r) => r.method === 'PATCH');
+      expect(patch?.query).toEqual({ fieldManager: 'kubectl-set' });
+      expect(patch?.contentType).toBe('application/strategic-merge-patch+json');
+      expect(patch?.body).toEqual({
+        spec: {
+          template: {
+            spec: {
+              '$setElementOrder/containers': [{ name }, { name: 'sidecar' }],
+              containers: [{ image: 'nginx:1.27', name }],
+            },
+          },
+        },
+      });
+      expect(result.code, result.stderr).toBe(0);
+      const printed = lines(result.stdout);
+      expect(printed.at(-1)).toBe(`deployment "${name}" successfully rolled out`);
+      for (const line of printed)
+        expect(
+          DEPLOYMENT_LINES.some((p) => p.test(line)),
+          line,
+        ).toBe(true);
+    },
+  );
 
   it('shows "N of M updated replicas are available" with maxUnavailable', async () => {
     const name = fresh('web');
@@ -747,6 +814,35 @@ describe('watch faults: kubectl rollout status recovers as client-go does', () =
       server.list('pods', 'demo').some((p) => String(p.metadata['name']).startsWith(`${name}-`)),
     ).toBe(false);
     expect(result.stderr.trim()).toBe('error: object has been deleted');
+  });
+});
+
+describe('watch bookmarks', () => {
+  it('kubectl takes BOOKMARK events in its stride', async () => {
+    const bookmarking = await startKubeApiServer({
+      issuer: issuer.issuer,
+      audiences: [AUDIENCE],
+      usernamePrefix: 'forgejo:',
+      stepMs: 40,
+      bookmarkMs: 10,
+    });
+    try {
+      bookmarking.addDeployment({ name: 'web' });
+      const kubeconfig = bookmarking.kubeconfig(token);
+      await kubectl(['set', 'image', 'deployment/web', 'web=nginx:1.27', '-n', 'demo'], {
+        kubeconfig,
+      });
+      const result = await kubectl(
+        ['rollout', 'status', 'deployment/web', '-n', 'demo', '--timeout=30s'],
+        { kubeconfig },
+      );
+      expect(result.code, result.stderr).toBe(0);
+      expect(lines(result.stdout).at(-1)).toBe('deployment "web" successfully rolled out');
+      const watch = bookmarking.requests.find((r) => r.verb === 'watch');
+      expect(watch?.query['allowWatchBookmarks']).toBe('true');
+    } finally {
+      await bookmarking.close();
+    }
   });
 });
 

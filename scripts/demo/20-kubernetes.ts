@@ -58,6 +58,10 @@ export async function run(): Promise<void> {
     if (got.code !== 0) throw new Error('kubectl could not use the written kubeconfig');
     const who = server.requests.at(-1)?.user;
     step(`The API server saw the user ${who ?? '(none)'}`);
+    step("Another later step rolls out a new image with kubectl, as the job's user");
+    await laterStep(main, ['set', 'image', 'deployment/web', 'web=nginx:1.27']);
+    const rollout = await laterStep(main, ['rollout', 'status', 'deployment/web', '--timeout=60s']);
+    if (rollout.code !== 0) throw new Error('the rollout did not complete');
 
     step('The post step removes the kubeconfig');
     showRun(await runPost(main));

@@ -1,6 +1,7 @@
 // The evidence that the Kubernetes API server fixture is faithful: real kubectl (1.27, 1.32,
 // 1.33) against it, with the requests and messages of CONTRACTS.md section 2.
 import { createServer } from 'node:http';
+import { request } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startIssuer, type Issuer } from '../fixtures/issuer.js';
@@ -814,6 +815,120 @@ describe('watch faults: kubectl rollout status recovers as client-go does', () =
       server.list('pods', 'demo').some((p) => String(p.metadata['name']).startsWith(`${name}-`)),
     ).toBe(false);
     expect(result.stderr.trim()).toBe('error: object has been deleted');
+  });
+});
+
+describe('the wire, read raw', () => {
+  /** A watch read to its end: the newline-delimited events and how long the stream lasted. */
+  function watchStream(path: string): Promise<{ status: number; events: unknown[]; ms: number }> {
+    const started = Date.now();
+    return new Promise((resolve, reject) => {
+      const req = request(
+        new URL(path, server.url),
+        {
+          ca: Buffer.from(server.caData, 'base64').toString(),
+          headers: { authorization: `Bearer ${token}` },
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => (text += d));
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              events: text
+                .split('\n')
+                .filter(Boolean)
+                .map((l) => JSON.parse(l) as unknown),
+              ms: Date.now() - started,
+            }),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  it('streams MODIFIED events from a resourceVersion until timeoutSeconds; JSON merge patch bumps generation only on a spec change', async () => {
+    const name = fresh('raw');
+    server.addDeployment({ name, replicas: 1 });
+    server.pause();
+    try {
+      const base = `/apis/apps/v1/namespaces/demo/deployments`;
+      const list = await rawRequest(
+        server.url,
+        server.caData,
+        `${base}?fieldSelector=metadata.name%3D${name}`,
+        { token },
+      );
+      const listed = JSON.parse(list.body) as {
+        kind: string;
+        metadata: { resourceVersion: string };
+        items: Array<Record<string, unknown>>;
+      };
+      expect(listed.kind).toBe('DeploymentList');
+      expect(listed.items).toHaveLength(1);
+      expect(listed.items[0]?.['kind']).toBeUndefined();
+      const watching = watchStream(
+        `${base}?fieldSelector=metadata.name%3D${name}&resourceVersion=${listed.metadata.resourceVersion}&timeoutSeconds=1&watch=true`,
+      );
+      const patchBody = JSON.stringify({
+        metadata: { annotations: { note: 'metadata only' } },
+      });
+      const metaOnly = await rawRequest(server.url, server.caData, `${base}/${name}`, {
+        token,
+        method: 'PATCH',
+        contentType: 'application/merge-patch+json',
+        body: patchBody,
+      });
+      expect(metaOnly.status).toBe(200);
+      expect(
+        (JSON.parse(metaOnly.body) as { metadata: { generation: number } }).metadata.generation,
+      ).toBe(1);
+      const image = await rawRequest(server.url, server.caData, `${base}/${name}`, {
+        token,
+        method: 'PATCH',
+        contentType: 'application/merge-patch+json',
+        body: JSON.stringify({
+          spec: { template: { spec: { containers: [{ name, image: 'nginx:1.27' }] } } },
+        }),
+      });
+      expect(image.status).toBe(200);
+      const { status, events, ms } = await watching;
+      expect(status).toBe(200);
+      expect(ms).toBeGreaterThanOrEqual(900);
+      const seen = events as Array<{
+        type: string;
+        object: { kind: string; metadata: { generation: number; resourceVersion: string } };
+      }>;
+      expect(seen.map((e) => `${e.type} ${e.object.kind} ${e.object.metadata.generation}`)).toEqual(
+        ['MODIFIED Deployment 1', 'MODIFIED Deployment 2'],
+      );
+      expect(Number(seen[1]?.object.metadata.resourceVersion)).toBeGreaterThan(
+        Number(seen[0]?.object.metadata.resourceVersion),
+      );
+      const unsupported = await rawRequest(server.url, server.caData, `${base}/${name}`, {
+        token,
+        method: 'PATCH',
+        contentType: 'application/apply-patch+yaml',
+        body: '{}',
+      });
+      expect(unsupported.status).toBe(415);
+      const missing = await rawRequest(server.url, server.caData, `${base}/nope`, { token });
+      expect(JSON.parse(missing.body)).toEqual({
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: 'deployments.apps "nope" not found',
+        reason: 'NotFound',
+        details: { name: 'nope', group: 'apps', kind: 'deployments' },
+        code: 404,
+      });
+    } finally {
+      server.resume();
+    }
   });
 });
 

@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIssuer, type Issuer } from '../fixtures/issuer.js';
 import { startKubeApiServer, type KubeApiServer } from '../fixtures/kube-apiserver.js';
-import { kubectl, UNAUTHORIZED_MESSAGES } from '../fixtures/kube/kubectl.js';
+import { kubectl, UNAUTHORIZED_MESSAGES, type KubectlVersion } from '../fixtures/kube/kubectl.js';
 import { findLeaks, jwtSecrets, maskedValues } from '../helpers/leaks.js';
 import { runAction, runPost, type RunResult } from '../helpers/runner.js';
 import { isInside } from '../../src/credential-files.js';
@@ -36,10 +36,15 @@ afterAll(async () => {
 });
 
 /** A later step of the same job: kubectl with KUBECONFIG from GITHUB_ENV. */
-function laterStep(run: RunResult, args: string[], env: Record<string, string> = {}) {
+function laterStep(
+  run: RunResult,
+  args: string[],
+  env: Record<string, string> = {},
+  version?: KubectlVersion,
+) {
   const path = run.exported['KUBECONFIG'];
   if (!path) throw new Error(`the action exported no KUBECONFIG:\n${run.stdout}${run.stderr}`);
-  return kubectl(args, { kubeconfigPath: path, env });
+  return kubectl(args, { kubeconfigPath: path, env, ...(version ? { version } : {}) });
 }
 
 /** The token the action got for this run (the issuer's latest). */
@@ -111,10 +116,10 @@ describe('kubernetes mode: the written kubeconfig works for kubectl in a later s
     expect((await laterStep(run, ['get', 'deployment', 'web'])).code).not.toBe(0);
   });
 
-  it('from base64 of the kubeconfig', async () => {
-    const kubeconfig = Buffer.from(server.kubeconfig(undefined, { namespace: 'demo' })).toString(
-      'base64',
-    );
+  it('from base64 of the kubeconfig (wrapped at 76 columns, as base64 without -w0)', async () => {
+    const kubeconfig = Buffer.from(server.kubeconfig(undefined, { namespace: 'demo' }))
+      .toString('base64')
+      .replace(/.{76}/g, '$&\n');
     const run = await runKubernetes({ kubeconfig });
     expect(run.code, run.stdout + run.stderr).toBe(0);
     const got = await laterStep(run, ['get', 'deployment', 'web', '-o', 'name']);
@@ -142,6 +147,25 @@ describe('kubernetes mode: the written kubeconfig works for kubectl in a later s
     ]);
     expect(view.stdout).toBe(`other oidc ${server.url}`);
     expect(run.summary).toContain('| user | oidc |');
+    await runPost(run);
+  });
+
+  it('with insecure-skip-tls-verify: true, drops the CA, warns, and kubectl still connects', async () => {
+    const run = await runKubernetes({
+      kubeconfig: server.kubeconfig(undefined, { namespace: 'demo' }),
+      'insecure-skip-tls-verify': 'true',
+    });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/::warning::TLS verification of 127\.0\.0\.1:\d+ is off/);
+    const written = parse(readFileSync(run.exported['KUBECONFIG'] as string, 'utf8')) as {
+      clusters: Array<{ cluster: Record<string, unknown> }>;
+    };
+    expect(written.clusters[0]?.cluster).toEqual({
+      server: server.url,
+      'insecure-skip-tls-verify': true,
+    });
+    const got = await laterStep(run, ['get', 'deployment', 'web', '-o', 'name']);
+    expect(got.code, got.stderr).toBe(0);
     await runPost(run);
   });
 
@@ -258,9 +282,18 @@ describe('kubernetes mode: the written kubeconfig works for kubectl in a later s
     for (const token of issuer.issued) expect(text).not.toContain(token);
     const before = issuer.issued.length;
     // A later step of a job with OIDC enabled has the token request variables too.
-    const got = await laterStep(run, ['get', 'deployment', 'web', '-o', 'name'], issuer.env());
-    expect(got.code, got.stderr).toBe(0);
-    expect(got.stdout.trim()).toBe('deployment.apps/web');
+    for (const version of [undefined, '1.27', '1.33'] as const) {
+      const minted = issuer.issued.length;
+      const got = await laterStep(
+        run,
+        ['get', 'deployment', 'web', '-o', 'name'],
+        issuer.env(),
+        version,
+      );
+      expect(got.code, `kubectl ${version ?? 'default'}: ${got.stderr}`).toBe(0);
+      expect(got.stdout.trim()).toBe('deployment.apps/web');
+      expect(issuer.issued.length).toBeGreaterThan(minted);
+    }
     expect(issuer.issued.length).toBeGreaterThan(before);
     expect(issuer.requests.at(-1)?.audience).toBe(AUDIENCE);
     await runPost(run);

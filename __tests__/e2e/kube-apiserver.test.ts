@@ -121,10 +121,17 @@ async function setImageAndWait(
   }
 }
 
+/** kubectl on PATH (1.32) and the oldest and newest of the supported range. */
+const KUBECTLS: Array<[string, KubectlVersion | undefined]> = [
+  ['1.32 (PATH)', undefined],
+  ['1.27', '1.27'],
+  ['1.33', '1.33'],
+];
+
 describe('authentication (Structured Authentication: iss, aud, exp, JWKS from discovery)', () => {
-  it.each([[undefined], ['1.27'], ['1.33']] as Array<[KubectlVersion | undefined]>)(
+  it.each(KUBECTLS)(
     'kubectl %s gets a deployment with a valid token, as prefix + sub',
-    async (version) => {
+    async (_label, version) => {
       const name = fresh('web');
       server.addDeployment({ name });
       const before = server.requests.length;
@@ -144,9 +151,9 @@ describe('authentication (Structured Authentication: iss, aud, exp, JWKS from di
     },
   );
 
-  it.each([[undefined], ['1.27'], ['1.33']] as Array<[KubectlVersion | undefined]>)(
+  it.each(KUBECTLS)(
     'kubectl %s is refused a token of the wrong audience',
-    async (version) => {
+    async (_label, version) => {
       const wrong = await issuer.mint({ aud: 'wrong' });
       const result = await run(['get', 'deployment', 'anything', '-n', 'demo'], {
         kubeconfig: server.kubeconfig(wrong),

@@ -1,0 +1,83 @@
+import { startIssuer } from '../../__tests__/fixtures/issuer.js';
+import { startKubeApiServer } from '../../__tests__/fixtures/kube-apiserver.js';
+import { kubectl, type KubectlResult } from '../../__tests__/fixtures/kube/kubectl.js';
+import { runAction, runPost, type RunResult } from '../../__tests__/helpers/runner.js';
+import { showRun, step } from './show.js';
+
+export const title =
+  'kubernetes mode: a kubeconfig whose user is the job, for kubectl in later steps';
+
+const AUDIENCE = 'https://kubernetes.demo';
+
+function showKubectl(args: string[], result: KubectlResult): void {
+  console.log(`  $ kubectl ${args.join(' ')}`);
+  const text = (result.stdout + result.stderr).trimEnd();
+  console.log(
+    text
+      .split('\n')
+      .map((l) => `  │ ${l}`)
+      .join('\n'),
+  );
+  console.log(`  └ exit code ${result.code}\n`);
+}
+
+async function laterStep(run: RunResult, args: string[]): Promise<KubectlResult> {
+  const path = run.exported['KUBECONFIG'];
+  if (!path) throw new Error('the action exported no KUBECONFIG');
+  const result = await kubectl(args, { kubeconfigPath: path });
+  showKubectl(args, result);
+  return result;
+}
+
+export async function run(): Promise<void> {
+  const issuer = await startIssuer({ shape: 'forgejo' });
+  const server = await startKubeApiServer({
+    issuer: issuer.issuer,
+    audiences: [AUDIENCE],
+    usernamePrefix: 'forgejo:',
+  });
+  try {
+    server.addDeployment({ name: 'web', namespace: 'demo' });
+    server.addDeployment({ name: 'api', namespace: 'demo', replicas: 2 });
+    step(
+      `A test Kubernetes API server on ${server.url}: its AuthenticationConfiguration trusts ${issuer.issuer} for audience ${AUDIENCE}, users "forgejo:<sub>"`,
+    );
+    step(
+      `uses: oidc-deploy-action  with: { kubeconfig: \${{ vars.KUBERNETES_CONFIG }}, namespace: demo, audience: ${AUDIENCE} }`,
+    );
+    const kubeconfig = Buffer.from(server.kubeconfig()).toString('base64');
+    const main = await runAction({
+      inputs: { kubeconfig, namespace: 'demo', audience: AUDIENCE },
+      env: issuer.env(),
+    });
+    showRun(main);
+    if (main.code !== 0) throw new Error('the kubernetes step failed');
+
+    step('A later step: run: kubectl get deployments   (KUBECONFIG comes from GITHUB_ENV)');
+    const got = await laterStep(main, ['get', 'deployments']);
+    if (got.code !== 0) throw new Error('kubectl could not use the written kubeconfig');
+    const who = server.requests.at(-1)?.user;
+    step(`The API server saw the user ${who ?? '(none)'}`);
+    step("Another later step rolls out a new image with kubectl, as the job's user");
+    await laterStep(main, ['set', 'image', 'deployment/web', 'web=nginx:1.27']);
+    const rollout = await laterStep(main, ['rollout', 'status', 'deployment/web', '--timeout=60s']);
+    if (rollout.code !== 0) throw new Error('the rollout did not complete');
+
+    step('The post step removes the kubeconfig');
+    showRun(await runPost(main));
+
+    step(`The same step with audience: wrong: the cluster refuses the token`);
+    const wrong = await runAction({
+      inputs: { kubeconfig, namespace: 'demo', audience: 'wrong' },
+      env: issuer.env(),
+    });
+    showRun({ ...wrong, summary: '' });
+    const refused = await laterStep(wrong, ['get', 'deployments']);
+    if (refused.code === 0) throw new Error('kubectl was not refused');
+    step(`The API server's log says why: ${server.authFailures.at(-1) ?? ''}`);
+    await runPost(wrong);
+  } finally {
+    await server.close();
+    await issuer.close();
+  }
+}

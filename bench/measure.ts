@@ -34,7 +34,10 @@ export async function measureRuns(
 ): Promise<ModeSample> {
   const once = async (extraEnv: Record<string, string> = {}) => {
     const started = performance.now();
-    const result = await runAction({ ...options, env: { ...issuer.env(), ...options.env, ...extraEnv } });
+    const result = await runAction({
+      ...options,
+      env: { ...issuer.env(), ...options.env, ...extraEnv },
+    });
     if (result.code !== 0) throw new Error(`run failed: ${result.stdout}${result.stderr}`);
     return { full: result.seconds * 1000, cold: requestedAt() - started };
   };

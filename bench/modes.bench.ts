@@ -10,7 +10,9 @@ import { kib, measureRuns, watchTokenRequests } from './measure.js';
 export const title = 'cold start and full run per mode';
 
 const RUNS = 11;
-const CA = Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n').toString('base64');
+const CA = Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n').toString(
+  'base64',
+);
 const IDENTITY = 'c'.repeat(40);
 
 export async function measure(): Promise<BenchRow[]> {
@@ -23,16 +25,37 @@ export async function measure(): Promise<BenchRow[]> {
     ['token', { inputs: { mode: 'token' } }],
     [
       'aws (moto)',
-      moto && { inputs: { 'role-to-assume': 'arn:aws:iam::111122223333:role/deploy', 'aws-region': 'eu-west-1', 'sts-endpoint': moto.url } },
+      moto && {
+        inputs: {
+          'role-to-assume': 'arn:aws:iam::111122223333:role/deploy',
+          'aws-region': 'eu-west-1',
+          'sts-endpoint': moto.url,
+        },
+      },
     ],
-    ['chainguard (local STS, no login)', { inputs: { 'chainguard-identity': IDENTITY, 'chainguard-issuer': chainguard.origin, 'registry-login': 'false' } }],
-    ['kubernetes (kubeconfig only)', { inputs: { server: 'https://k8s.example:6443', 'certificate-authority-data': CA } }],
+    [
+      'chainguard (local STS, no login)',
+      {
+        inputs: {
+          'chainguard-identity': IDENTITY,
+          'chainguard-issuer': chainguard.origin,
+          'registry-login': 'false',
+        },
+      },
+    ],
+    [
+      'kubernetes (kubeconfig only)',
+      { inputs: { server: 'https://k8s.example:6443', 'certificate-authority-data': CA } },
+    ],
   ];
   const rows: BenchRow[] = [];
   try {
     for (const [name, options] of configs) {
       if (!options) {
-        rows.push({ benchmark: `${name}: full run`, value: 'skipped: moto_server is not installed' });
+        rows.push({
+          benchmark: `${name}: full run`,
+          value: 'skipped: moto_server is not installed',
+        });
         continue;
       }
       const sample = await measureRuns(issuer, requestedAt, options, RUNS);
@@ -52,7 +75,12 @@ export async function measure(): Promise<BenchRow[]> {
         {
           benchmark: `${name}: JavaScript loaded`,
           value: `${kib(bytes)}: ${sample.loaded.map((l) => `${l.file} ${kib(l.bytes)}`).join(', ')}`,
-          ...(name.startsWith('kubernetes') ? {} : { budget: 'no Kubernetes client', ok: !sample.loaded.some((l) => l.bytes > 1024 * 1024) }),
+          ...(name.startsWith('kubernetes')
+            ? {}
+            : {
+                budget: 'no Kubernetes client',
+                ok: !sample.loaded.some((l) => l.bytes > 1024 * 1024),
+              }),
         },
       );
     }

@@ -3,6 +3,8 @@ import { dirname, join } from 'node:path';
 import { ActionError } from '../errors.js';
 import type { KubernetesSettings } from '../inputs.js';
 import type { ModeContext } from '../mode.js';
+import { KubeClient } from './client.js';
+import { deploy } from './deploy.js';
 import { buildKubeconfig, type KubeCredential } from './kubeconfig.js';
 import type { KubernetesResult } from './result.js';
 
@@ -69,7 +71,25 @@ export async function runKubernetes(
   };
   if (settings.workloads.length === 0) return result;
 
-  throw new ActionError(
-    'Deploying workloads (inputs "workloads" and "images") is not implemented yet.',
-  );
+  // The deploy talks to the same cluster as the kubeconfig, as its user, with the token itself
+  // (also in refresh mode: the plugin would only fetch the same token again).
+  const client = new KubeClient({
+    target: built.target,
+    token: ctx.token,
+    tokenExp: ctx.claims.exp,
+    renewToken: ctx.renewToken,
+    logger: ctx.logger,
+  });
+  const deployed = await deploy({
+    client,
+    namespace: built.target.namespace,
+    workloads: settings.workloads,
+    images: settings.images,
+    rolloutTimeoutMs: settings.rolloutTimeoutMs,
+    rollbackOnFailure: settings.rollbackOnFailure,
+    claims: ctx.claims,
+    env: ctx.env,
+    logger: ctx.logger,
+  });
+  return { ...result, workloads: deployed.workloads, diagnosis: deployed.diagnosis };
 }

@@ -35,15 +35,19 @@ export class KubeApiError extends Error {
   }
 }
 
-/** The server could not be reached or the connection broke. */
+/** The server could not be reached, the connection broke, or its certificate was refused. */
 export class KubeNetworkError extends Error {
+  /** The server's certificate failed verification: retrying cannot help. */
+  readonly tls: boolean;
+
   constructor(
     readonly verb: string,
     readonly path: string,
-    cause: Error,
+    cause: Error & { code?: string },
   ) {
     super(`${verb} ${path}: ${cause.message}`);
     this.name = 'KubeNetworkError';
+    this.tls = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(cause.code ?? '');
   }
 }
 
@@ -157,7 +161,7 @@ export class KubeClient {
           this.options.requestTimeoutMs ?? 30_000,
         );
       } catch (error) {
-        if (attempt >= maxAttempts) throw error;
+        if (attempt >= maxAttempts || (error instanceof KubeNetworkError && error.tls)) throw error;
         await delay(250 * 2 ** attempt);
         continue;
       }

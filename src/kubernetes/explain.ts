@@ -2,7 +2,7 @@ import { stringify } from 'yaml';
 import { ActionError } from '../errors.js';
 import type { WorkloadKind } from '../inputs.js';
 import type { Claims } from '../oidc/claims.js';
-import { KubeApiError } from './client.js';
+import { KubeApiError, KubeNetworkError } from './client.js';
 import { WORKLOAD_RESOURCES } from './objects.js';
 
 /** Who was refused what, read from a 403's message. */
@@ -158,10 +158,12 @@ export function explainApiError(
       `The cluster refused to ${doing}: ${error.message} (HTTP ${error.statusCode}).`,
     );
   }
-  if (error instanceof Error && error.name === 'KubeNetworkError') {
+  if (error instanceof KubeNetworkError) {
     return new ActionError(
       `Could not reach the cluster to ${doing}: ${error.message}.`,
-      "Check that the runner can reach the API server (the kubeconfig's server address, firewalls, its CA).",
+      error.tls
+        ? "The API server's certificate was not signed by the kubeconfig's CA: check the cluster's certificate-authority-data (base64 of the CA's PEM) and the server address (or tls-server-name)."
+        : "Check that the runner can reach the API server (the kubeconfig's server address, firewalls). This action does not use HTTPS_PROXY for the cluster.",
     );
   }
   return error;

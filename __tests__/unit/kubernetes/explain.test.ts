@@ -59,19 +59,24 @@ interface Rule {
 }
 
 describe('rbacYaml', () => {
-  const docs = parseAllDocuments(rbacYaml('forgejo:repo:org/app:ref:refs/heads/main', 'demo', [
-    'deployment',
-    'statefulset',
-    'deployment',
-  ]));
+  const docs = parseAllDocuments(
+    rbacYaml('forgejo:repo:org/app:ref:refs/heads/main', 'demo', [
+      'deployment',
+      'statefulset',
+      'deployment',
+    ]),
+  );
 
   it('is a Role and a RoleBinding in the namespace', () => {
-    const objects = (Array.isArray(docs) ? docs : []).map((d) => d.toJS() as Record<string, any>);
-    expect(objects.map((o) => [o['kind'], o['metadata'].namespace])).toEqual([
+    expect(Array.isArray(docs)).toBe(true);
+    const objects = (docs as Array<{ toJS(): unknown }>).map(
+      (d) => d.toJS() as { kind: string; metadata: { name: string; namespace: string } },
+    );
+    expect(objects.map((o) => [o.kind, o.metadata.namespace])).toEqual([
       ['Role', 'demo'],
       ['RoleBinding', 'demo'],
     ]);
-    const role = objects[0] as { rules: Rule[]; metadata: { name: string } };
+    const role = objects[0] as unknown as { rules: Rule[]; metadata: { name: string } };
     expect(role.rules).toEqual([
       {
         apiGroups: ['apps'],
@@ -81,7 +86,7 @@ describe('rbacYaml', () => {
       { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['list'] },
       { apiGroups: [''], resources: ['pods', 'events'], verbs: ['list'] },
     ]);
-    const binding = objects[1] as Record<string, any>;
+    const binding = objects[1] as unknown as Record<string, unknown>;
     expect(binding['roleRef']).toEqual({
       apiGroup: 'rbac.authorization.k8s.io',
       kind: 'Role',
@@ -100,7 +105,11 @@ describe('rbacYaml', () => {
     const [role] = parseAllDocuments(rbacYaml('u', 'n', ['daemonset'])) as unknown as Array<{
       toJS(): { rules: Rule[] };
     }>;
-    expect(role?.toJS().rules.flatMap((r) => r.resources)).toEqual(['daemonsets', 'pods', 'events']);
+    expect(role?.toJS().rules.flatMap((r) => r.resources)).toEqual([
+      'daemonsets',
+      'pods',
+      'events',
+    ]);
   });
 });
 
@@ -134,7 +143,13 @@ describe('explainUnauthorized', () => {
     const exp = Date.UTC(2026, 0, 1) / 1000;
     const error = explainUnauthorized(
       'get deployment/web',
-      { iss: 'https://code.example/api/actions', sub: 'repo:o/r:ref:refs/heads/main', aud: ['k8s'], exp, extra: {} },
+      {
+        iss: 'https://code.example/api/actions',
+        sub: 'repo:o/r:ref:refs/heads/main',
+        aud: ['k8s'],
+        exp,
+        extra: {},
+      },
       exp * 1000 + 1,
     );
     expect(error.message).toContain('401 Unauthorized');

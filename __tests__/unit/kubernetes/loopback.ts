@@ -16,10 +16,7 @@ export interface SeenRequest {
   body: string;
 }
 
-export type Handler = (
-  request: SeenRequest,
-  response: ServerResponse,
-) => void | Promise<void>;
+export type Handler = (request: SeenRequest, response: ServerResponse) => void | Promise<void>;
 
 export interface Loopback {
   url: string;
@@ -38,9 +35,23 @@ function selfSigned(): { key: string; cert: string } {
     execFileSync(
       'openssl',
       [
-        'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-        '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1',
-        '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
       ],
       { stdio: 'ignore' },
     );
@@ -100,7 +111,15 @@ export function sendJson(response: ServerResponse, code: number, body: unknown):
 
 /** The API server's Status body for an error. */
 export function status(code: number, reason: string, message: string): Record<string, unknown> {
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason,
+    code,
+  };
 }
 
 /** Starts a watch stream; write events with `event`, end or destroy it as the test needs. */

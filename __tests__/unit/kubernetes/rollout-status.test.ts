@@ -24,7 +24,12 @@ describe('deployment status (kubectl DeploymentStatusViewer)', () => {
   const rows: Row[] = [
     [
       'spec update not observed',
-      deployment(2, { observedGeneration: 1, updatedReplicas: 3, replicas: 3, availableReplicas: 3 }),
+      deployment(2, {
+        observedGeneration: 1,
+        updatedReplicas: 3,
+        replicas: 3,
+        availableReplicas: 3,
+      }),
       { done: false, message: 'Waiting for deployment spec update to be observed...' },
     ],
     [
@@ -60,28 +65,50 @@ describe('deployment status (kubectl DeploymentStatusViewer)', () => {
     ],
     [
       'old replicas pending termination',
-      deployment(2, { observedGeneration: 2, updatedReplicas: 3, replicas: 4, availableReplicas: 3 }),
+      deployment(2, {
+        observedGeneration: 2,
+        updatedReplicas: 3,
+        replicas: 4,
+        availableReplicas: 3,
+      }),
       {
         done: false,
-        message: 'Waiting for deployment "web" rollout to finish: 1 old replicas are pending termination...',
+        message:
+          'Waiting for deployment "web" rollout to finish: 1 old replicas are pending termination...',
       },
     ],
     [
       'updated replicas not yet available',
-      deployment(2, { observedGeneration: 2, updatedReplicas: 3, replicas: 3, availableReplicas: 2 }),
+      deployment(2, {
+        observedGeneration: 2,
+        updatedReplicas: 3,
+        replicas: 3,
+        availableReplicas: 2,
+      }),
       {
         done: false,
-        message: 'Waiting for deployment "web" rollout to finish: 2 of 3 updated replicas are available...',
+        message:
+          'Waiting for deployment "web" rollout to finish: 2 of 3 updated replicas are available...',
       },
     ],
     [
       'rolled out',
-      deployment(2, { observedGeneration: 2, updatedReplicas: 3, replicas: 3, availableReplicas: 3 }),
+      deployment(2, {
+        observedGeneration: 2,
+        updatedReplicas: 3,
+        replicas: 3,
+        availableReplicas: 3,
+      }),
       { done: true, message: 'deployment "web" successfully rolled out' },
     ],
     [
       'observed generation ahead of generation counts as observed',
-      deployment(2, { observedGeneration: 3, updatedReplicas: 3, replicas: 3, availableReplicas: 3 }),
+      deployment(2, {
+        observedGeneration: 3,
+        updatedReplicas: 3,
+        replicas: 3,
+        availableReplicas: 3,
+      }),
       { done: true, message: 'deployment "web" successfully rolled out' },
     ],
     [
@@ -138,7 +165,8 @@ describe('daemon set status (kubectl DaemonSetStatusViewer)', () => {
       }),
       {
         done: false,
-        message: 'Waiting for daemon set "agent" rollout to finish: 1 out of 4 new pods have been updated...',
+        message:
+          'Waiting for daemon set "agent" rollout to finish: 1 out of 4 new pods have been updated...',
       },
     ],
     [
@@ -151,7 +179,8 @@ describe('daemon set status (kubectl DaemonSetStatusViewer)', () => {
       }),
       {
         done: false,
-        message: 'Waiting for daemon set "agent" rollout to finish: 3 of 4 updated pods are available...',
+        message:
+          'Waiting for daemon set "agent" rollout to finish: 3 of 4 updated pods are available...',
       },
     ],
     [
@@ -210,7 +239,8 @@ describe('stateful set status (kubectl StatefulSetStatusViewer)', () => {
       statefulSet(rolling, 4, { observedGeneration: 4, readyReplicas: 3, updatedReplicas: 1 }),
       {
         done: false,
-        message: 'Waiting for partitioned roll out to finish: 1 out of 3 new pods have been updated...',
+        message:
+          'Waiting for partitioned roll out to finish: 1 out of 3 new pods have been updated...',
       },
     ],
     [
@@ -228,7 +258,8 @@ describe('stateful set status (kubectl StatefulSetStatusViewer)', () => {
       ),
       {
         done: false,
-        message: 'Waiting for partitioned roll out to finish: 2 out of 3 new pods have been updated...',
+        message:
+          'Waiting for partitioned roll out to finish: 2 out of 3 new pods have been updated...',
       },
     ],
     [

@@ -122,7 +122,8 @@ describe('waitForRollout against a loopback API server', () => {
 
   it('re-lists when the watch answers 410 Gone', async () => {
     const { outcome, requests } = await run((r, res, n) => {
-      if (!isWatch(r)) return sendJson(res, 200, list(n.list === 1 ? 10 : 20, [web(20, n.list === 1 ? 1 : 3)]));
+      if (!isWatch(r))
+        return sendJson(res, 200, list(n.list === 1 ? 10 : 20, [web(20, n.list === 1 ? 1 : 3)]));
       sendJson(res, 410, status(410, 'Expired', 'too old resource version: 10 (15)'));
     });
     expect(outcome.result).toBe('done');
@@ -174,7 +175,10 @@ describe('waitForRollout against a loopback API server', () => {
       }
     });
     expect(outcome.result).toBe('done');
-    expect(requests.filter(isWatch).map((w) => w.query.get('resourceVersion'))).toEqual(['10', '15']);
+    expect(requests.filter(isWatch).map((w) => w.query.get('resourceVersion'))).toEqual([
+      '10',
+      '15',
+    ]);
   });
 
   it('retries a watch that fails with 503, with backoff', async () => {
@@ -199,12 +203,17 @@ describe('waitForRollout against a loopback API server', () => {
 
   it('reports a missing object as not found', async () => {
     const { outcome } = await run((_, res) => sendJson(res, 200, list(10, [])));
-    expect(outcome).toMatchObject({ result: 'deleted', message: 'deployments.apps "web" not found' });
+    expect(outcome).toMatchObject({
+      result: 'deleted',
+      message: 'deployments.apps "web" not found',
+    });
   });
 
-  it('fails on the progress deadline with kubectl\'s error', async () => {
+  it("fails on the progress deadline with kubectl's error", async () => {
     const stuck = web(11, 1);
-    stuck.status!.conditions = [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' }];
+    stuck.status!.conditions = [
+      { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' },
+    ];
     const { outcome } = await run((r, res) => {
       if (!isWatch(r)) return sendJson(res, 200, list(10, [web(10, 1)]));
       startStream(res);
@@ -216,7 +225,7 @@ describe('waitForRollout against a loopback API server', () => {
     });
   });
 
-  it('times out with kubectl\'s message, keeping the last state', async () => {
+  it("times out with kubectl's message, keeping the last state", async () => {
     const started = Date.now();
     const { outcome, requests } = await run(
       (r, res) => {

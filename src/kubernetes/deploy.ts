@@ -133,7 +133,14 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
 
   const rollbacks = request.rollbackOnFailure ? failed : [];
   const rolledBack = await Promise.all(
-    rollbacks.map(async ({ plan }) => rollBack(plan, request, several, explain)),
+    rollbacks.map(({ plan }) =>
+      // A refused rollback must not hide the failure it answers: it becomes part of the result.
+      rollBack(plan, request, explain).catch((error: unknown): WaitOutcome => {
+        const text = error instanceof Error ? error.message : String(error);
+        logger.warning(`${plan.ref.kind}/${plan.ref.name}: the rollback failed: ${text}`);
+        return { result: 'failed', message: text, last: undefined };
+      }),
+    ),
   );
   for (const { plan, outcome } of failed) {
     const index = rollbacks.findIndex((r) => r.plan === plan);
@@ -220,7 +227,12 @@ async function waitAll(
   const stop = new AbortController();
   const settled = await Promise.allSettled(
     plans.map((plan) =>
-      waitFor(plan, request, several, stop.signal).catch((error: unknown) => {
+      waitFor(
+        plan,
+        request,
+        several ? `${plan.ref.kind}/${plan.ref.name}: ` : '',
+        stop.signal,
+      ).catch((error: unknown) => {
         stop.abort();
         throw explain(error, `watch ${plan.ref.kind}/${plan.ref.name}`);
       }),
@@ -234,7 +246,7 @@ async function waitAll(
 function waitFor(
   plan: Planned,
   request: DeployRequest,
-  several: boolean,
+  prefix: string,
   signal?: AbortSignal,
 ): Promise<WaitOutcome> {
   return waitForRollout({
@@ -244,7 +256,7 @@ function waitFor(
     namespace: request.namespace,
     timeoutMs: request.rolloutTimeoutMs,
     logger: request.logger,
-    ...(several ? { prefix: `${plan.ref.kind}/${plan.ref.name}: ` } : {}),
+    prefix,
     ...(signal ? { signal } : {}),
     ...request.waitTuning,
   });
@@ -254,7 +266,6 @@ function waitFor(
 async function rollBack(
   plan: Planned,
   request: DeployRequest,
-  several: boolean,
   explain: (error: unknown, doing: string) => unknown,
 ): Promise<WaitOutcome> {
   const { ref } = plan;
@@ -278,7 +289,8 @@ async function rollBack(
   } catch (error) {
     throw explain(error, `patch ${ref.kind}/${ref.name} back to its previous images`);
   }
-  return waitFor(plan, request, several);
+  // Prefixed even alone: its lines must not read as the deploy's own success.
+  return waitFor(plan, request, `rollback of ${ref.kind}/${ref.name}: `);
 }
 
 function result(

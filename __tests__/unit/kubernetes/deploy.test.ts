@@ -325,7 +325,7 @@ describe('deploy: a failed rollout', () => {
   it('rolls back to the images read before the patch, waits for it, and says rolled-back', async () => {
     const a = await fake();
     a.outcomes.set(`${DEPLOYMENTS}/web`, ['deadline', 'succeed']);
-    const { done } = run(
+    const { done, logger } = run(
       a,
       [{ kind: 'deployment', name: 'web' }],
       [{ container: 'web', image: 'nginx:nope' }],
@@ -334,6 +334,9 @@ describe('deploy: a failed rollout', () => {
       },
     );
     const result = await done;
+    expect(logger.lines).toContain(
+      'rollback of deployment/web: deployment "web" successfully rolled out',
+    );
     expect(a.patches).toHaveLength(2);
     const back = JSON.parse(a.patches[1]!.body) as {
       spec: unknown;
@@ -357,6 +360,25 @@ describe('deploy: a failed rollout', () => {
     });
     expect(a.objects.get(`${DEPLOYMENTS}/web`)?.spec?.template?.spec?.containers?.[0]?.image).toBe(
       'nginx:1.26',
+    );
+  });
+});
+
+describe('deploy: a refused rollback', () => {
+  it('keeps the failure and says why the rollback failed', async () => {
+    const a = await fake();
+    a.outcomes.set(`${DEPLOYMENTS}/web`, ['deadline']);
+    a.afterPatch = () => a.forbidden.add(`PATCH ${DEPLOYMENTS}/web`);
+    const { done } = run(
+      a,
+      [{ kind: 'deployment', name: 'web' }],
+      [{ container: 'web', image: 'nginx:nope' }],
+      { rollback: true },
+    );
+    const result = await done;
+    expect(result.workloads?.[0]?.result).toBe('failed');
+    expect(result.workloads?.[0]?.message).toMatch(
+      /^deployment "web" exceeded its progress deadline; the rollback did not finish: The cluster refused to patch deployment\/web back to its previous images: user ".*" may not patch deployments.apps/,
     );
   });
 });

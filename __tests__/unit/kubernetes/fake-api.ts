@@ -26,6 +26,8 @@ export interface FakeApi {
   replicaSets: unknown[];
   events: unknown[];
   patches: SeenRequest[];
+  /** Called after each PATCH is applied. */
+  afterPatch: (() => void) | undefined;
 }
 
 export function deployment(
@@ -77,6 +79,7 @@ export async function startFakeApi(): Promise<FakeApi> {
     replicaSets: [] as unknown[],
     events: [] as unknown[],
     patches: [] as SeenRequest[],
+    afterPatch: undefined as (() => void) | undefined,
   };
   const server = await startLoopback((r, res) => handle(r, res));
   function handle(r: SeenRequest, res: ServerResponse) {
@@ -124,6 +127,7 @@ export async function startFakeApi(): Promise<FakeApi> {
           object.metadata!.resourceVersion = String(++rv);
           const outcome = api.outcomes.get(r.path)?.shift() ?? 'succeed';
           settle(object, outcome);
+          api.afterPatch?.();
           return sendJson(res, 200, object);
         }
       }

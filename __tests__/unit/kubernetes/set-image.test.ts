@@ -79,6 +79,13 @@ describe('imagePatch (the body of kubectl set image)', () => {
     );
   });
 
+  it("* is byte for byte kubectl's body (captured from kubectl 1.27, 1.32 and 1.33)", () => {
+    const plan = planImages(web, [{ container: '*', image: 'busybox:1' }]);
+    expect(JSON.stringify(imagePatch(web, plan.changes, undefined))).toBe(
+      '{"spec":{"template":{"spec":{"$setElementOrder/containers":[{"name":"web"},{"name":"sidecar"}],"$setElementOrder/initContainers":[{"name":"migrate"}],"containers":[{"image":"busybox:1","name":"web"},{"image":"busybox:1","name":"sidecar"}],"initContainers":[{"image":"busybox:1","name":"migrate"}]}}}}',
+    );
+  });
+
   it('* patches every container whose image differs, and only those', () => {
     const same: Workload = {
       spec: {

@@ -1,10 +1,12 @@
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import type { IncomingMessage } from 'node:http';
+import type { ConnectionOptions } from 'node:tls';
 import { ActionError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { decodeClaims } from '../oidc/claims.js';
 import type { KubeTarget } from './kubeconfig.js';
 import type { ObjectList, Status, WatchEvent } from './objects.js';
+import { PROXY_REFUSED, tunnelThrough } from './proxy.js';
 
 /**
  * A thin client for the few API calls a deploy needs (get, list, watch, strategic merge patch),
@@ -37,8 +39,10 @@ export class KubeApiError extends Error {
 
 /** The server could not be reached, the connection broke, or its certificate was refused. */
 export class KubeNetworkError extends Error {
-  /** The server's certificate failed verification: retrying cannot help. */
+  /** The server's certificate failed verification. */
   readonly tls: boolean;
+  /** Retrying cannot help: a refused certificate, or a proxy that refuses the tunnel. */
+  readonly permanent: boolean;
 
   constructor(
     readonly verb: string,
@@ -48,6 +52,7 @@ export class KubeNetworkError extends Error {
     super(`${verb} ${path}: ${cause.message}`);
     this.name = 'KubeNetworkError';
     this.tls = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(cause.code ?? '');
+    this.permanent = this.tls || cause.code === PROXY_REFUSED;
   }
 }
 
@@ -62,6 +67,8 @@ export interface KubeClientOptions {
   /** Requests a fresh ID token (ctx.renewToken, which masks it). */
   renewToken?: () => Promise<string>;
   logger: Logger;
+  /** An http:// proxy to tunnel through (proxyFor: HTTPS_PROXY, NO_PROXY). */
+  proxy?: URL | undefined;
   /** Socket idle timeout of a non-watch request. */
   requestTimeoutMs?: number;
   now?: () => number;
@@ -78,6 +85,8 @@ export class KubeClient {
   private renewing: Promise<void> | undefined;
   private readonly base: URL;
   private readonly tls: RequestOptions;
+  /** A fresh connection per request, direct or through the proxy's CONNECT tunnel. */
+  private readonly connection: RequestOptions;
   private readonly now: () => number;
 
   constructor(private readonly options: KubeClientOptions) {
@@ -98,6 +107,11 @@ export class KubeClient {
       rejectUnauthorized: !options.target.insecureSkipTlsVerify,
       ...(options.target.tlsServerName ? { servername: options.target.tlsServerName } : {}),
     };
+    this.connection = options.proxy
+      ? {
+          createConnection: tunnelThrough(options.proxy, this.tls as ConnectionOptions),
+        }
+      : { agent: false };
   }
 
   async get<T>(path: string, query: Query = {}): Promise<T> {
@@ -161,7 +175,8 @@ export class KubeClient {
           this.options.requestTimeoutMs ?? 30_000,
         );
       } catch (error) {
-        if (attempt >= maxAttempts || (error instanceof KubeNetworkError && error.tls)) throw error;
+        if (attempt >= maxAttempts || (error instanceof KubeNetworkError && error.permanent))
+          throw error;
         await delay(250 * 2 ** attempt);
         continue;
       }
@@ -229,8 +244,13 @@ export class KubeClient {
     }
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return resolve('aborted');
-      const req = httpsRequest(url, {
+      const req = httpsRequest({
+        hostname: url.hostname.replace(/^\[|\]$/g, ''),
+        port: Number(url.port || 443),
+        defaultPort: 443,
+        path: `${url.pathname}${url.search}`,
         ...this.tls,
+        ...this.connection,
         method: verb,
         headers: {
           Accept: 'application/json',
@@ -240,7 +260,6 @@ export class KubeClient {
             ? { 'Content-Type': STRATEGIC_MERGE_PATCH, 'Content-Length': Buffer.byteLength(body) }
             : {}),
         },
-        agent: false,
       });
       const onAbort = () => {
         req.destroy();

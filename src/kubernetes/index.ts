@@ -6,6 +6,7 @@ import type { ModeContext } from '../mode.js';
 import { KubeClient } from './client.js';
 import { deploy } from './deploy.js';
 import { buildKubeconfig, type KubeCredential } from './kubeconfig.js';
+import { describeProxy, proxyFor } from './proxy.js';
 import type { KubernetesResult } from './result.js';
 
 export type { KubernetesResult } from './result.js';
@@ -73,8 +74,12 @@ export async function runKubernetes(
 
   // The deploy talks to the same cluster as the kubeconfig, as its user, with the token itself
   // (also in refresh mode: the plugin would only fetch the same token again).
+  const proxy = proxyFor(new URL(built.target.server), ctx.env);
+  if (proxy)
+    ctx.logger.info(`Reaching the cluster through the proxy ${describeProxy(proxy)} (HTTPS_PROXY)`);
   const client = new KubeClient({
     target: built.target,
+    proxy,
     token: ctx.token,
     tokenExp: ctx.claims.exp,
     renewToken: ctx.renewToken,

@@ -315,7 +315,7 @@ export async function waitForRollout(request: WaitRequest): Promise<WaitOutcome>
 
 /** A broken connection or a server in trouble: worth another try within the timeout. */
 function isTransient(error: unknown): boolean {
-  if (error instanceof KubeNetworkError) return !error.tls;
+  if (error instanceof KubeNetworkError) return !error.permanent;
   return error instanceof KubeApiError && (error.statusCode === 429 || error.statusCode >= 500);
 }
 

@@ -51,7 +51,7 @@ function selfSigned(): { key: string; cert: string } {
         '-subj',
         '/CN=127.0.0.1',
         '-addext',
-        'subjectAltName=IP:127.0.0.1',
+        'subjectAltName=IP:127.0.0.1,DNS:kube.test',
       ],
       { stdio: 'ignore' },
     );

@@ -147,12 +147,13 @@ describe('waitForRollout against a loopback API server', () => {
   });
 
   it('reconnects from the last resourceVersion seen when the stream drops', async () => {
-    const { outcome, requests } = await run((r, res, n) => {
+    const { outcome, requests, logger } = await run((r, res, n) => {
       if (!isWatch(r)) return sendJson(res, 200, list(10, [web(10, 1)]));
       startStream(res);
       if (n.watch === 1) {
         event(res, 'MODIFIED', web(11, 2));
-        setTimeout(() => res.socket?.destroy(), 20);
+        // A graceful close mid-response (no final chunk): the event arrives, the stream is broken.
+        setTimeout(() => res.socket?.end(), 20);
       } else {
         event(res, 'MODIFIED', web(12, 3));
       }
@@ -160,6 +161,7 @@ describe('waitForRollout against a loopback API server', () => {
     expect(outcome.result).toBe('done');
     const watches = requests.filter(isWatch);
     expect(watches.map((w) => w.query.get('resourceVersion'))).toEqual(['10', '11']);
+    expect(logger.lines.join('\n')).toContain('the watch stream broke; reconnecting');
     expect(requests.filter((r) => !isWatch(r))).toHaveLength(1);
   });
 

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { KubeApiError } from '../../../src/kubernetes/client.js';
 import {
   containerProblem,
   describePod,
+  diagnose,
   labelSelector,
   newestReplicaSet,
 } from '../../../src/kubernetes/diagnose.js';
@@ -132,5 +134,89 @@ describe('newestReplicaSet', () => {
         'mine',
       )?.metadata?.name,
     ).toBe('b');
+  });
+});
+
+describe('diagnose: which pods are the new revision', () => {
+  const forbidden = (resource: string) =>
+    new KubeApiError('GET', `/x/${resource}`, 403, {
+      kind: 'Status',
+      code: 403,
+      reason: 'Forbidden',
+      message: `${resource} is forbidden: User "u" cannot list resource "${resource}" in API group "apps" in the namespace "demo"`,
+    });
+  const pod = (name: string, image: string, ready: boolean) => ({
+    metadata: { name },
+    spec: { containers: [{ name: 'web', image }] },
+    status: {
+      phase: 'Running',
+      conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }],
+      containerStatuses: [
+        {
+          name: 'web',
+          ready,
+          state: ready ? { running: {} } : { waiting: { reason: 'CrashLoopBackOff' } },
+          lastState: ready ? {} : { terminated: { exitCode: 2, reason: 'Error' } },
+        },
+      ],
+    },
+  });
+  const workload = {
+    metadata: { name: 'web', uid: 'u1' },
+    spec: { selector: { matchLabels: { app: 'web' } } },
+    status: { updateRevision: 'web-7f' },
+  };
+
+  it('without ReplicaSets, picks not-ready pods by the new image, and notes why', async () => {
+    const queries: Array<[string, Record<string, unknown>]> = [];
+    const client = {
+      async list<T>(path: string, query: Record<string, unknown> = {}) {
+        queries.push([path, query]);
+        if (path.endsWith('/replicasets')) throw forbidden('replicasets');
+        if (path.endsWith('/events')) return { items: [] as T[] };
+        return {
+          items: [
+            pod('web-old-1', 'app:1', false),
+            pod('web-new-1', 'app:2', false),
+            pod('web-new-2', 'app:2', true),
+          ] as T[],
+        };
+      },
+    };
+    const found = await diagnose({
+      client,
+      kind: 'deployment',
+      name: 'web',
+      namespace: 'demo',
+      workload,
+      changes: [{ name: 'web', init: false, previousImage: 'app:1', newImage: 'app:2' }],
+    });
+    expect(found.lines).toEqual([
+      'pod/web-new-1: Running',
+      '  container web: CrashLoopBackOff; last exit code 2 (Error)',
+      'Not allowed to list replicasets (user "u" lacks "list" on replicasets); picking pods by their new images instead.',
+    ]);
+    expect(queries.find(([p]) => p.endsWith('/pods'))?.[1]['labelSelector']).toBe('app=web');
+  });
+
+  it("a StatefulSet's new pods carry its updateRevision", async () => {
+    const selectors: unknown[] = [];
+    const client = {
+      async list<T>(path: string, query: Record<string, unknown> = {}) {
+        if (path.endsWith('/pods')) selectors.push(query['labelSelector']);
+        return { items: [] as T[] };
+      },
+    };
+    const found = await diagnose({
+      client,
+      kind: 'statefulset',
+      name: 'web',
+      namespace: 'demo',
+      workload,
+      changes: [],
+    });
+    expect(selectors).toEqual(['app=web,controller-revision-hash=web-7f']);
+    expect(found.lines).toEqual(['No pod of the new revision exists yet.']);
+    expect(found.markdown).toContain('**statefulset/web** (namespace demo)');
   });
 });

@@ -114,6 +114,18 @@ describe('waitForRollout against a loopback API server', () => {
     });
   });
 
+  it('makes a constant number of requests however many events arrive', async () => {
+    const { outcome, logger, requests } = await run((r, res) => {
+      if (!isWatch(r)) return sendJson(res, 200, list(10, [web(10, 0)]));
+      startStream(res);
+      for (let rv = 11; rv < 511; rv++) event(res, 'MODIFIED', web(rv, rv < 300 ? 1 : 2));
+      event(res, 'MODIFIED', web(511, 3));
+    });
+    expect(outcome.result).toBe('done');
+    expect(requests).toHaveLength(2);
+    expect(logger.lines).toHaveLength(4);
+  });
+
   it('is done after the list alone when the rollout already finished', async () => {
     const { outcome, requests } = await run((_, res) => sendJson(res, 200, list(10, [web(10, 3)])));
     expect(outcome.result).toBe('done');

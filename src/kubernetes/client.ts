@@ -164,6 +164,7 @@ export class KubeClient {
     body: string | undefined,
   ): Promise<T> {
     const maxAttempts = 3;
+    let renewed = false;
     for (let attempt = 1; ; attempt++) {
       let response: IncomingMessage | 'aborted';
       try {
@@ -183,9 +184,13 @@ export class KubeClient {
       if (response === 'aborted') throw new KubeNetworkError(verb, path, new Error('aborted'));
       const text = await readBody(response);
       const code = response.statusCode ?? 0;
-      if (code >= 200 && code < 300) return JSON.parse(text) as T;
+      if (code >= 200 && code < 300) return parseJson<T>(text, verb, path);
       const error = new KubeApiError(verb, path, code, parseStatus(text));
-      if (await this.renewOn(error)) continue;
+      // Once per request: a fresh token that is refused too is the answer.
+      if (!renewed && (await this.renewOn(error))) {
+        renewed = true;
+        continue;
+      }
       if ((code === 429 || code >= 500) && attempt < maxAttempts) {
         await delay(250 * 2 ** attempt);
         continue;
@@ -332,6 +337,14 @@ function readBody(response: IncomingMessage): Promise<string> {
     response.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     response.on('error', reject);
   });
+}
+
+function parseJson<T>(text: string, verb: string, path: string): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new Error(`${verb} ${path}: the API server's answer is not JSON`);
+  }
 }
 
 function parseStatus(text: string): Status | undefined {

@@ -1,9 +1,9 @@
-import { ActionError } from '../errors.js';
+import { ActionError, formatError } from '../errors.js';
 import type { ImageAssignment, WorkloadRef } from '../inputs.js';
 import type { Logger } from '../logger.js';
 import type { Claims } from '../oidc/claims.js';
 import { KubeApiError, type Query } from './client.js';
-import { diagnose } from './diagnose.js';
+import { diagnose, type Diagnosis } from './diagnose.js';
 import { explainApiError } from './explain.js';
 import { qualifiedName, workloadPath, type Workload } from './objects.js';
 import type { ContainerChange, WorkloadOutcome, WorkloadResult } from './result.js';
@@ -114,22 +114,26 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
     }
   }
 
-  await Promise.all(
-    failed.map(async ({ plan, outcome }) => {
-      const { ref } = plan;
-      logger.warning(`${ref.kind}/${ref.name}: ${outcome.message}`);
-      const found = await diagnose({
+  // Diagnosed at once, reported in input order.
+  const found = await Promise.all(
+    failed.map(({ plan, outcome }) =>
+      diagnose({
         client,
-        kind: ref.kind,
-        name: ref.name,
+        kind: plan.ref.kind,
+        name: plan.ref.name,
         namespace,
         workload: outcome.last ?? plan.object,
         changes: plan.changes,
-      });
-      for (const line of found.lines) logger.info(`${ref.kind}/${ref.name}: ${line}`);
-      diagnoses.push(`${found.markdown}\n\n_${outcome.message}_`);
-    }),
+      }),
+    ),
   );
+  for (const [index, { plan, outcome }] of failed.entries()) {
+    const { ref } = plan;
+    const diagnosis = found[index] as Diagnosis;
+    logger.warning(`${ref.kind}/${ref.name}: ${outcome.message}`);
+    for (const line of diagnosis.lines) logger.info(`${ref.kind}/${ref.name}: ${line}`);
+    diagnoses.push(`${diagnosis.markdown}\n\n_${outcome.message}_`);
+  }
 
   const rollbacks = request.rollbackOnFailure ? failed : [];
   const rolledBack = await Promise.all(
@@ -137,7 +141,9 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
       // A refused rollback must not hide the failure it answers: it becomes part of the result.
       rollBack(plan, request, explain).catch((error: unknown): WaitOutcome => {
         const text = error instanceof Error ? error.message : String(error);
-        logger.warning(`${plan.ref.kind}/${plan.ref.name}: the rollback failed: ${text}`);
+        logger.warning(
+          `${plan.ref.kind}/${plan.ref.name}: the rollback failed: ${formatError(error)}`,
+        );
         return { result: 'failed', message: text, last: undefined };
       }),
     ),

@@ -220,7 +220,14 @@ export async function waitForRollout(request: WaitRequest): Promise<WaitOutcome>
   try {
     let resourceVersion: string | undefined;
     let failures = 0;
+    // Re-lists in a row without an event between them: the first is immediate (as kubectl's),
+    // the next back off, so a server that keeps expiring the watch costs requests over time only.
+    let relists = 0;
     while (!signal.aborted) {
+      if (relists > 1) {
+        await abortableDelay(pause(backoff, relists - 1), signal);
+        if (signal.aborted) break;
+      }
       try {
         if (resourceVersion === undefined) {
           // A consistent read (no resourceVersion=0): a cached list could predate our patch.
@@ -252,7 +259,10 @@ export async function waitForRollout(request: WaitRequest): Promise<WaitOutcome>
             timeoutSeconds: watchTimeout(),
           },
           (event) => {
-            events++;
+            if (event.type !== 'ERROR') {
+              events++;
+              relists = 0;
+            }
             switch (event.type) {
               case 'ADDED':
               case 'MODIFIED': {
@@ -284,6 +294,7 @@ export async function waitForRollout(request: WaitRequest): Promise<WaitOutcome>
         if (outcome) return outcome;
         if (relist) {
           resourceVersion = undefined;
+          relists++;
           continue;
         }
         if (end === 'closed' && (events > 0 || Date.now() - started >= 1000)) {
@@ -296,6 +307,7 @@ export async function waitForRollout(request: WaitRequest): Promise<WaitOutcome>
       } catch (error) {
         if (error instanceof KubeApiError && error.statusCode === 410) {
           resourceVersion = undefined;
+          relists++;
           continue;
         }
         if (!isTransient(error)) throw error;
@@ -304,13 +316,17 @@ export async function waitForRollout(request: WaitRequest): Promise<WaitOutcome>
           `watch of ${kind}/${name}: ${error instanceof Error ? error.message : String(error)}; reconnecting`,
         );
       }
-      const pause = Math.min(backoff.maxMs, backoff.baseMs * 2 ** Math.max(0, failures - 1));
-      await abortableDelay(pause, signal);
+      await abortableDelay(pause(backoff, failures), signal);
     }
     return { result: 'timed-out', message: TIMED_OUT, last };
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Exponential: baseMs for the first failure, doubling up to maxMs. */
+function pause(backoff: { baseMs: number; maxMs: number }, failures: number): number {
+  return Math.min(backoff.maxMs, backoff.baseMs * 2 ** Math.max(0, failures - 1));
 }
 
 /** A broken connection or a server in trouble: worth another try within the timeout. */

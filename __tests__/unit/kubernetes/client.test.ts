@@ -86,6 +86,37 @@ describe('KubeClient', () => {
     expect(server.requests).toHaveLength(1);
   });
 
+  it('renews an expired token at most once per request', async () => {
+    server = await startLoopback((_, res) =>
+      sendJson(res, 401, status(401, 'Unauthorized', 'Unauthorized')),
+    );
+    let renewals = 0;
+    const logger = recordingLogger();
+    const expired = Math.floor(Date.now() / 1000) - 10;
+    const c = new KubeClient({
+      target: {
+        server: server.url,
+        certificateAuthorityData: server.caData,
+        insecureSkipTlsVerify: false,
+        tlsServerName: undefined,
+      },
+      token: fakeToken(expired),
+      tokenExp: expired,
+      // A renewal that yields another expired token must not loop.
+      renewToken: async () => {
+        renewals++;
+        return fakeToken(expired);
+      },
+      logger,
+    });
+    const error = (await c.get('/x').catch((e: unknown) => e)) as KubeApiError;
+    expect(error).toBeInstanceOf(KubeApiError);
+    expect(error.statusCode).toBe(401);
+    expect(renewals).toBe(1);
+    expect(server.requests).toHaveLength(2);
+    expect(logger.lines.join('\n')).toContain('requested a new one');
+  });
+
   it('refuses a plain-http server: the token only travels over TLS', () => {
     expect(
       () =>

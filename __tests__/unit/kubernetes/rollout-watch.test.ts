@@ -158,6 +158,20 @@ describe('waitForRollout against a loopback API server', () => {
     ]);
   });
 
+  it('backs off when the watch keeps expiring, and still times out', async () => {
+    const { outcome, requests } = await run(
+      (r, res) => {
+        if (!isWatch(r)) return sendJson(res, 200, list(10, [web(10, 1)]));
+        sendJson(res, 410, status(410, 'Expired', 'too old resource version'));
+      },
+      { timeoutMs: 400, backoff: { baseMs: 50, maxMs: 100 } },
+    );
+    expect(outcome.result).toBe('timed-out');
+    // Without backoff this would be hundreds of requests in 400 ms.
+    expect(requests.length).toBeGreaterThan(4);
+    expect(requests.length).toBeLessThan(20);
+  });
+
   it('reconnects from the last resourceVersion seen when the stream drops', async () => {
     const { outcome, requests, logger } = await run((r, res, n) => {
       if (!isWatch(r)) return sendJson(res, 200, list(10, [web(10, 1)]));

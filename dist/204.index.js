@@ -288,6 +288,7 @@ class KubeClient {
     }
     async call(verb, path, query, body) {
         const maxAttempts = 3;
+        let renewed = false;
         for (let attempt = 1;; attempt++) {
             let response;
             try {
@@ -304,10 +305,13 @@ class KubeClient {
             const text = await readBody(response);
             const code = response.statusCode ?? 0;
             if (code >= 200 && code < 300)
-                return JSON.parse(text);
+                return parseJson(text, verb, path);
             const error = new KubeApiError(verb, path, code, parseStatus(text));
-            if (await this.renewOn(error))
+            // Once per request: a fresh token that is refused too is the answer.
+            if (!renewed && (await this.renewOn(error))) {
+                renewed = true;
                 continue;
+            }
             if ((code === 429 || code >= 500) && attempt < maxAttempts) {
                 await delay(250 * 2 ** attempt);
                 continue;
@@ -442,6 +446,14 @@ function readBody(response) {
         response.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
         response.on('error', reject);
     });
+}
+function parseJson(text, verb, path) {
+    try {
+        return JSON.parse(text);
+    }
+    catch {
+        throw new Error(`${verb} ${path}: the API server's answer is not JSON`);
+    }
 }
 function parseStatus(text) {
     try {
@@ -939,7 +951,15 @@ async function waitForRollout(request) {
     try {
         let resourceVersion;
         let failures = 0;
+        // Re-lists in a row without an event between them: the first is immediate (as kubectl's),
+        // the next back off, so a server that keeps expiring the watch costs requests over time only.
+        let relists = 0;
         while (!signal.aborted) {
+            if (relists > 1) {
+                await abortableDelay(pause(backoff, relists - 1), signal);
+                if (signal.aborted)
+                    break;
+            }
             try {
                 if (resourceVersion === undefined) {
                     // A consistent read (no resourceVersion=0): a cached list could predate our patch.
@@ -966,7 +986,10 @@ async function waitForRollout(request) {
                     resourceVersion,
                     timeoutSeconds: watchTimeout(),
                 }, (event) => {
-                    events++;
+                    if (event.type !== 'ERROR') {
+                        events++;
+                        relists = 0;
+                    }
                     switch (event.type) {
                         case 'ADDED':
                         case 'MODIFIED': {
@@ -995,6 +1018,7 @@ async function waitForRollout(request) {
                     return outcome;
                 if (relist) {
                     resourceVersion = undefined;
+                    relists++;
                     continue;
                 }
                 if (end === 'closed' && (events > 0 || Date.now() - started >= 1000)) {
@@ -1009,6 +1033,7 @@ async function waitForRollout(request) {
             catch (error) {
                 if (error instanceof KubeApiError && error.statusCode === 410) {
                     resourceVersion = undefined;
+                    relists++;
                     continue;
                 }
                 if (!isTransient(error))
@@ -1016,14 +1041,17 @@ async function waitForRollout(request) {
                 failures++;
                 logger.debug(`watch of ${kind}/${name}: ${error instanceof Error ? error.message : String(error)}; reconnecting`);
             }
-            const pause = Math.min(backoff.maxMs, backoff.baseMs * 2 ** Math.max(0, failures - 1));
-            await abortableDelay(pause, signal);
+            await abortableDelay(pause(backoff, failures), signal);
         }
         return { result: 'timed-out', message: TIMED_OUT, last };
     }
     finally {
         clearTimeout(timer);
     }
+}
+/** Exponential: baseMs for the first failure, doubling up to maxMs. */
+function pause(backoff, failures) {
+    return Math.min(backoff.maxMs, backoff.baseMs * 2 ** Math.max(0, failures - 1));
 }
 /** A broken connection or a server in trouble: worth another try within the timeout. */
 function isTransient(error) {
@@ -1211,27 +1239,29 @@ async function deploy(request) {
             failed.push({ plan, outcome });
         }
     }
-    await Promise.all(failed.map(async ({ plan, outcome }) => {
+    // Diagnosed at once, reported in input order.
+    const found = await Promise.all(failed.map(({ plan, outcome }) => diagnose({
+        client,
+        kind: plan.ref.kind,
+        name: plan.ref.name,
+        namespace,
+        workload: outcome.last ?? plan.object,
+        changes: plan.changes,
+    })));
+    for (const [index, { plan, outcome }] of failed.entries()) {
         const { ref } = plan;
+        const diagnosis = found[index];
         logger.warning(`${ref.kind}/${ref.name}: ${outcome.message}`);
-        const found = await diagnose({
-            client,
-            kind: ref.kind,
-            name: ref.name,
-            namespace,
-            workload: outcome.last ?? plan.object,
-            changes: plan.changes,
-        });
-        for (const line of found.lines)
+        for (const line of diagnosis.lines)
             logger.info(`${ref.kind}/${ref.name}: ${line}`);
-        diagnoses.push(`${found.markdown}\n\n_${outcome.message}_`);
-    }));
+        diagnoses.push(`${diagnosis.markdown}\n\n_${outcome.message}_`);
+    }
     const rollbacks = request.rollbackOnFailure ? failed : [];
     const rolledBack = await Promise.all(rollbacks.map(({ plan }) => 
     // A refused rollback must not hide the failure it answers: it becomes part of the result.
     rollBack(plan, request, explain).catch((error) => {
         const text = error instanceof Error ? error.message : String(error);
-        logger.warning(`${plan.ref.kind}/${plan.ref.name}: the rollback failed: ${text}`);
+        logger.warning(`${plan.ref.kind}/${plan.ref.name}: the rollback failed: ${(0,errors/* formatError */.W)(error)}`);
         return { result: 'failed', message: text, last: undefined };
     })));
     for (const { plan, outcome } of failed) {

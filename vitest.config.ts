@@ -8,6 +8,7 @@ export default defineConfig({
           name: 'unit',
           include: ['__tests__/unit/**/*.test.ts'],
           environment: 'node',
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -19,6 +20,7 @@ export default defineConfig({
           hookTimeout: 60_000,
           // Real peers (kubectl, moto, aws) are processes of their own: don't oversubscribe 2 cores.
           maxWorkers: 2,
+          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -11,7 +11,7 @@ __webpack_require__.r(__webpack_exports__);
 // EXPORTS
 __webpack_require__.d(__webpack_exports__, {
   credentialPluginPath: () => (/* binding */ credentialPluginPath),
-  runKubernetes: () => (/* binding */ runKubernetes)
+  prepareKubernetes: () => (/* binding */ prepareKubernetes)
 });
 
 // EXTERNAL MODULE: external "node:fs"
@@ -22,8 +22,8 @@ var external_node_path_ = __webpack_require__(6760);
 var errors = __webpack_require__(3916);
 // EXTERNAL MODULE: external "node:https"
 var external_node_https_ = __webpack_require__(4708);
-// EXTERNAL MODULE: ./src/oidc/claims.ts + 12 modules
-var claims = __webpack_require__(7317);
+// EXTERNAL MODULE: ./src/oidc/claims.ts + 7 modules
+var claims = __webpack_require__(1530);
 // EXTERNAL MODULE: external "node:http"
 var external_node_http_ = __webpack_require__(7067);
 // EXTERNAL MODULE: external "node:net"
@@ -1382,11 +1382,11 @@ const DEFAULT_USER = 'oidc';
 // Keys of a kubeconfig user that say who to act as rather than how to authenticate.
 const NON_AUTH_USER_KEYS = ['as', 'as-uid', 'as-groups', 'as-user-extra', 'extensions'];
 /**
- * Builds the kubeconfig to write: only the chosen context, its cluster and its user, where the
- * user authenticates with `credential` and nothing else. Every error names the input and a
- * position, never the content (a kubeconfig may hold secrets).
+ * Selects and checks what the written kubeconfig will hold: only the chosen context, its cluster
+ * and its user. Every error names the input and a position, never the content (a kubeconfig may
+ * hold secrets).
  */
-function buildKubeconfig(request, logger) {
+function planKubeconfig(request, logger) {
     const parsed = request.source.kind === 'kubeconfig'
         ? parseKubeconfigText(request.source.text)
         : kubeconfigForServer(request.source.server, request.source.certificateAuthorityData, request.context);
@@ -1409,44 +1409,19 @@ function buildKubeconfig(request, logger) {
     const userName = request.user ??
         (typeof context['user'] === 'string' && context['user'] ? context['user'] : DEFAULT_USER);
     const existingUser = users.find((u) => u.name === userName)?.body ?? {};
-    const user = {};
+    const userKeep = {};
     for (const key of NON_AUTH_USER_KEYS) {
         if (existingUser[key] !== undefined)
-            user[key] = existingUser[key];
-    }
-    if (request.credential.kind === 'static') {
-        user['token'] = request.credential.token;
-    }
-    else {
-        user['exec'] = {
-            apiVersion: 'client.authentication.k8s.io/v1',
-            command: request.credential.command,
-            args: request.credential.args,
-            ...(request.credential.env.length > 0 ? { env: request.credential.env } : {}),
-            interactiveMode: 'Never',
-            provideClusterInfo: false,
-        };
+            userKeep[key] = existingUser[key];
     }
     const contextNamespace = typeof context['namespace'] === 'string' && context['namespace']
         ? context['namespace']
         : undefined;
     const namespace = request.namespace ?? contextNamespace ?? 'default';
-    const written = {
-        apiVersion: 'v1',
-        kind: 'Config',
-        preferences: {},
-        clusters: [{ name: clusterName, cluster }],
-        contexts: [
-            {
-                name: contextName,
-                context: { ...context, cluster: clusterName, user: userName, namespace },
-            },
-        ],
-        users: [{ name: userName, user }],
-        'current-context': contextName,
-    };
     return {
-        yaml: (0,dist/* stringify */.As)(written, { lineWidth: 0 }),
+        cluster,
+        context: { ...context, cluster: clusterName, user: userName, namespace },
+        userKeep,
         target: {
             server: cluster['server'],
             cluster: clusterName,
@@ -1459,18 +1434,53 @@ function buildKubeconfig(request, logger) {
         },
     };
 }
+/** The kubeconfig YAML of a plan, whose user authenticates with `credential` and nothing else. */
+function renderKubeconfig(plan, credential) {
+    const user = { ...plan.userKeep };
+    if (credential.kind === 'static') {
+        user['token'] = credential.token;
+    }
+    else {
+        user['exec'] = {
+            apiVersion: 'client.authentication.k8s.io/v1',
+            command: credential.command,
+            args: credential.args,
+            ...(credential.env.length > 0 ? { env: credential.env } : {}),
+            interactiveMode: 'Never',
+            provideClusterInfo: false,
+        };
+    }
+    const { target } = plan;
+    return (0,dist/* stringify */.As)({
+        apiVersion: 'v1',
+        kind: 'Config',
+        preferences: {},
+        clusters: [{ name: target.cluster, cluster: plan.cluster }],
+        contexts: [{ name: target.context, context: plan.context }],
+        users: [{ name: target.user, user }],
+        'current-context': target.context,
+    }, { lineWidth: 0 });
+}
 /** The kubeconfig input is YAML, or base64 of it (what `base64 -w0 ~/.kube/config` gives). */
 function parseKubeconfigText(text) {
     const trimmed = text.trim();
     let yamlText = trimmed;
-    if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed.replace(/\s+/g, ''))) {
+    // YAML of a kubeconfig always has a colon; base64 never does.
+    if (!trimmed.includes(':') && /^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed.replace(/\s+/g, ''))) {
         const decoded = Buffer.from(trimmed.replace(/\s+/g, ''), 'base64').toString('utf8');
         if (!/^[\s\S]*:/.test(decoded) || decoded.includes('\uFFFD')) {
             throw new errors/* ActionError */.l('Input "kubeconfig" is neither kubeconfig YAML nor base64 of it.', "Pass the kubeconfig file's content, or base64 -w0 of it.");
         }
         yamlText = decoded;
     }
-    const document = (0,dist/* parseDocument */.Tp)(yamlText, { prettyErrors: false, uniqueKeys: true });
+    // prettyErrors computes line positions; only those and the error code are shown, never the text.
+    let document;
+    try {
+        document = (0,dist/* parseDocument */.Tp)(yamlText, { prettyErrors: true, uniqueKeys: true });
+    }
+    catch {
+        throw new errors/* ActionError */.l('Input "kubeconfig" could not be parsed as YAML.');
+    }
     const first = document.errors[0];
     if (first) {
         const where = first.linePos?.[0]
@@ -1559,10 +1569,8 @@ function checkCluster(name, cluster, insecureInput, logger) {
     if (url.protocol !== 'https:') {
         throw new errors/* ActionError */.l(`${where} has server ${url.protocol}//${url.host}, not https.`, 'Kubernetes clients send bearer tokens only over HTTPS: use the https:// address of the API server.');
     }
-    for (const key of ['certificate-authority', 'tokenFile']) {
-        if (cluster[key] !== undefined) {
-            throw new errors/* ActionError */.l(`${where} reads "${key}" from a file on the runner.`, 'A kubeconfig from a variable must be self-contained: put the CA inline as certificate-authority-data (base64 PEM).');
-        }
+    if (cluster['certificate-authority'] !== undefined) {
+        throw new errors/* ActionError */.l(`${where} reads "certificate-authority" from a file on the runner.`, 'A kubeconfig from a variable must be self-contained: put the CA inline as certificate-authority-data (base64 PEM).');
     }
     const caData = cluster['certificate-authority-data'];
     if (caData !== undefined) {
@@ -1605,34 +1613,42 @@ function credentialPluginPath(entry = process.argv[1] ?? '') {
     return path;
 }
 /**
- * Kubernetes mode: writes a kubeconfig whose user carries the ID token (or a plugin that
- * re-mints it), then deploys the workloads when any were given.
+ * Kubernetes mode, first half: checks the kubeconfig and picks its context before the ID token
+ * is requested, so a bad kubeconfig costs no request. Returns the second half.
  */
-async function runKubernetes(settings, ctx) {
-    const credential = settings.credentials === 'static'
-        ? { kind: 'static', token: ctx.token }
-        : {
-            kind: 'refresh',
-            command: process.execPath,
-            args: [credentialPluginPath()],
-            env: ctx.audience === undefined
-                ? []
-                : [{ name: 'OIDC_DEPLOY_AUDIENCE', value: ctx.audience }],
-        };
-    const built = buildKubeconfig({
+function prepareKubernetes(settings, logger) {
+    const plan = planKubeconfig({
         source: settings.source,
         context: settings.context,
         namespace: settings.namespace,
         user: settings.user,
         insecureSkipTlsVerify: settings.insecureSkipTlsVerify,
-        credential,
-    }, ctx.logger);
-    const kubeconfigPath = ctx.files.write('kubeconfig.yaml', built.yaml);
-    ctx.logger.info(`Wrote a kubeconfig for ${built.target.server} (context ${built.target.context}, namespace ${built.target.namespace}, user ${built.target.user}, ${settings.credentials} credentials)`);
+    }, logger);
+    const pluginPath = settings.credentials === 'refresh' ? credentialPluginPath() : undefined;
+    return (ctx) => runKubernetes(settings, plan, pluginPath, ctx);
+}
+/**
+ * Kubernetes mode, second half: writes a kubeconfig whose user carries the ID token (or a plugin
+ * that re-mints it), then deploys the workloads when any were given.
+ */
+async function runKubernetes(settings, plan, pluginPath, ctx) {
+    const credential = pluginPath === undefined
+        ? { kind: 'static', token: ctx.token }
+        : {
+            kind: 'refresh',
+            command: process.execPath,
+            args: [pluginPath],
+            env: ctx.audience === undefined
+                ? []
+                : [{ name: 'OIDC_DEPLOY_AUDIENCE', value: ctx.audience }],
+        };
+    const kubeconfigPath = ctx.files.write('kubeconfig.yaml', renderKubeconfig(plan, credential));
+    const { target } = plan;
+    ctx.logger.info(`Wrote a kubeconfig for ${target.server} (context ${target.context}, namespace ${target.namespace}, user ${target.user}, ${settings.credentials} credentials)`);
     const result = {
         mode: 'kubernetes',
         kubeconfigPath,
-        target: built.target,
+        target,
         credentials: settings.credentials,
         workloads: undefined,
         diagnosis: undefined,
@@ -1641,11 +1657,11 @@ async function runKubernetes(settings, ctx) {
         return result;
     // The deploy talks to the same cluster as the kubeconfig, as its user, with the token itself
     // (also in refresh mode: the plugin would only fetch the same token again).
-    const proxy = proxyFor(new URL(built.target.server), ctx.env);
+    const proxy = proxyFor(new URL(target.server), ctx.env);
     if (proxy)
         ctx.logger.info(`Reaching the cluster through the proxy ${describeProxy(proxy)} (HTTPS_PROXY)`);
     const client = new KubeClient({
-        target: built.target,
+        target,
         proxy,
         token: ctx.token,
         tokenExp: ctx.claims.exp,
@@ -1654,7 +1670,7 @@ async function runKubernetes(settings, ctx) {
     });
     const deployed = await deploy({
         client,
-        namespace: built.target.namespace,
+        namespace: target.namespace,
         workloads: settings.workloads,
         images: settings.images,
         rolloutTimeoutMs: settings.rolloutTimeoutMs,

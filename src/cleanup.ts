@@ -35,6 +35,7 @@ export async function cleanUp(
       );
     }
   }
+  restoreDockerConfig(io);
   if (io.getState(STATE.awsExported) === 'true') {
     // Later post steps (and the rest of this job's post phase) must not find live credentials.
     for (const name of AWS_VARIABLES) io.exportVariable(name, '');
@@ -52,6 +53,27 @@ export async function cleanUp(
       );
     }
   }
+}
+
+/**
+ * Main pointed DOCKER_CONFIG at a directory that is gone now: later post steps (buildx's, say)
+ * get the job's own Docker config back ('' is docker's "unset": ~/.docker).
+ */
+function restoreDockerConfig(io: PostIo): void {
+  const saved = io.getState(STATE.dockerConfigRestore);
+  if (!saved) return;
+  let previous: unknown;
+  try {
+    previous = (JSON.parse(saved) as { previous?: unknown }).previous;
+  } catch {
+    previous = null;
+  }
+  io.exportVariable('DOCKER_CONFIG', typeof previous === 'string' ? previous : '');
+  io.info(
+    typeof previous === 'string' && previous
+      ? `Restored DOCKER_CONFIG to ${previous}`
+      : 'Reset DOCKER_CONFIG (docker uses ~/.docker again)',
+  );
 }
 
 function credentialDirs(io: PostIo): string[] {

@@ -159,7 +159,7 @@ function rejectForeignInputs(input: InputReader, mode: Mode, names: readonly str
     const list = given.map((n) => `"${n}"`).join(', ');
     throw new ActionError(
       `Input${given.length > 1 ? 's' : ''} ${list} ${given.length > 1 ? 'do' : 'does'} not apply to ${mode} mode.`,
-      'Remove them, or run the other mode in a step of its own.',
+      `Remove ${given.length > 1 ? 'them' : 'it'}, or run the other mode in a step of its own.`,
     );
   }
 }

@@ -22,6 +22,7 @@ export type Result = KubernetesResult | AwsResult | ChainguardResult | TokenResu
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   try {
     const settings = readSettings(env);
+    const runMode = await prepareMode(settings);
     const fetchToken = () =>
       requestIdToken({ audience: settings.audience, env, logger: core, mask: core.setSecret });
     const token = await fetchToken();
@@ -49,7 +50,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
         core.saveState(STATE.credentialDirs, JSON.stringify(credentialDirs));
       }),
     };
-    const result = await runMode(settings, ctx);
+    const result = await runMode(ctx);
     writeOutputs(result);
     await writeSummary(claims, result, settings.showClaims);
     if (result.mode === 'kubernetes' && result.workloads?.some((w) => !isSuccess(w.result))) {
@@ -62,17 +63,27 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   }
 }
 
-/** Each mode is imported only when used, so aws or token runs never load the Kubernetes client. */
-async function runMode(settings: Settings, ctx: ModeContext): Promise<Result> {
+type ModeRun = (ctx: ModeContext) => Promise<Result>;
+
+/**
+ * Loads the mode's module and checks what can be checked without the network, so bad input
+ * costs no token request. Each mode is imported only when used: aws or token runs never load
+ * the Kubernetes code.
+ */
+async function prepareMode(settings: Settings): Promise<ModeRun> {
   switch (settings.mode) {
     case 'kubernetes':
-      return (await import('./kubernetes/index.js')).runKubernetes(settings, ctx);
-    case 'aws':
-      return (await import('./aws/index.js')).runAws(settings, ctx);
-    case 'chainguard':
-      return (await import('./chainguard/index.js')).runChainguard(settings, ctx);
+      return (await import('./kubernetes/index.js')).prepareKubernetes(settings, core);
+    case 'aws': {
+      const { runAws } = await import('./aws/index.js');
+      return (ctx) => runAws(settings, ctx);
+    }
+    case 'chainguard': {
+      const { runChainguard } = await import('./chainguard/index.js');
+      return (ctx) => runChainguard(settings, ctx);
+    }
     case 'token':
-      return { mode: 'token', token: ctx.token };
+      return async (ctx) => ({ mode: 'token', token: ctx.token });
   }
 }
 

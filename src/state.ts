@@ -6,4 +6,6 @@ export const STATE = {
   awsExported: 'aws-exported',
   /** The registry host `docker login` logged in to. */
   dockerLogout: 'docker-logout',
+  /** JSON `{"previous": string | null}`: DOCKER_CONFIG before main pointed it at its own directory. */
+  dockerConfigRestore: 'docker-config-restore',
 } as const;

@@ -1,6 +1,7 @@
-import { ActionError } from '../errors.js';
 import type { ChainguardSettings } from '../inputs.js';
 import type { ModeContext } from '../mode.js';
+import { loginToRegistry, registryHost, type RunDocker } from './registry.js';
+import { exchangeToken } from './sts.js';
 
 export interface RegistryLogin {
   host: string;
@@ -20,9 +21,48 @@ export interface ChainguardResult {
   registry: RegistryLogin | undefined;
 }
 
+/** Chainguard mode: the ID token -> a Chainguard token (STS exchange) -> optionally a registry login. */
 export async function runChainguard(
-  _settings: ChainguardSettings,
-  _ctx: ModeContext,
+  settings: ChainguardSettings,
+  ctx: ModeContext,
+  runDocker?: RunDocker,
 ): Promise<ChainguardResult> {
-  throw new ActionError('chainguard mode is not implemented yet.');
+  const exchanged = await exchangeToken({
+    issuer: settings.issuer,
+    idToken: ctx.token,
+    claims: ctx.claims,
+    identity: settings.identity,
+    audience: settings.chainguardAudience,
+    logger: ctx.logger,
+    mask: ctx.mask,
+  });
+  ctx.logger.info(
+    `Chainguard token for ${settings.chainguardAudience} issued, valid until ${exchanged.expiration}`,
+  );
+
+  let registry: RegistryLogin | undefined;
+  if (settings.registryLogin) {
+    const host = registryHost(settings.chainguardAudience);
+    if (host) {
+      registry = await loginToRegistry(host, exchanged.token, {
+        env: ctx.env,
+        logger: ctx.logger,
+        files: ctx.files,
+        saveState: ctx.saveState,
+        ...(runDocker ? { runDocker } : {}),
+      });
+    } else {
+      ctx.logger.info(
+        `No registry login: "chainguard-audience" ${settings.chainguardAudience} is not a registry host (registry tokens use aud cgr.dev).`,
+      );
+    }
+  }
+  return {
+    mode: 'chainguard',
+    token: exchanged.token,
+    expiration: exchanged.expiration,
+    identity: settings.identity,
+    audience: settings.chainguardAudience,
+    registry,
+  };
 }

@@ -3,9 +3,15 @@ import { dirname, join } from 'node:path';
 import { ActionError } from '../errors.js';
 import type { KubernetesSettings } from '../inputs.js';
 import type { ModeContext } from '../mode.js';
+import type { Logger } from '../logger.js';
 import { KubeClient } from './client.js';
 import { deploy } from './deploy.js';
-import { buildKubeconfig, type KubeCredential } from './kubeconfig.js';
+import {
+  planKubeconfig,
+  renderKubeconfig,
+  type KubeCredential,
+  type KubeconfigPlan,
+} from './kubeconfig.js';
 import { describeProxy, proxyFor } from './proxy.js';
 import type { KubernetesResult } from './result.js';
 
@@ -27,45 +33,59 @@ export function credentialPluginPath(entry: string = process.argv[1] ?? ''): str
 }
 
 /**
- * Kubernetes mode: writes a kubeconfig whose user carries the ID token (or a plugin that
- * re-mints it), then deploys the workloads when any were given.
+ * Kubernetes mode, first half: checks the kubeconfig and picks its context before the ID token
+ * is requested, so a bad kubeconfig costs no request. Returns the second half.
  */
-export async function runKubernetes(
+export function prepareKubernetes(
   settings: KubernetesSettings,
-  ctx: ModeContext,
-): Promise<KubernetesResult> {
-  const credential: KubeCredential =
-    settings.credentials === 'static'
-      ? { kind: 'static', token: ctx.token }
-      : {
-          kind: 'refresh',
-          command: process.execPath,
-          args: [credentialPluginPath()],
-          env:
-            ctx.audience === undefined
-              ? []
-              : [{ name: 'OIDC_DEPLOY_AUDIENCE', value: ctx.audience }],
-        };
-  const built = buildKubeconfig(
+  logger: Logger,
+): (ctx: ModeContext) => Promise<KubernetesResult> {
+  const plan = planKubeconfig(
     {
       source: settings.source,
       context: settings.context,
       namespace: settings.namespace,
       user: settings.user,
       insecureSkipTlsVerify: settings.insecureSkipTlsVerify,
-      credential,
     },
-    ctx.logger,
+    logger,
   );
-  const kubeconfigPath = ctx.files.write('kubeconfig.yaml', built.yaml);
+  const pluginPath = settings.credentials === 'refresh' ? credentialPluginPath() : undefined;
+  return (ctx) => runKubernetes(settings, plan, pluginPath, ctx);
+}
+
+/**
+ * Kubernetes mode, second half: writes a kubeconfig whose user carries the ID token (or a plugin
+ * that re-mints it), then deploys the workloads when any were given.
+ */
+async function runKubernetes(
+  settings: KubernetesSettings,
+  plan: KubeconfigPlan,
+  pluginPath: string | undefined,
+  ctx: ModeContext,
+): Promise<KubernetesResult> {
+  const credential: KubeCredential =
+    pluginPath === undefined
+      ? { kind: 'static', token: ctx.token }
+      : {
+          kind: 'refresh',
+          command: process.execPath,
+          args: [pluginPath],
+          env:
+            ctx.audience === undefined
+              ? []
+              : [{ name: 'OIDC_DEPLOY_AUDIENCE', value: ctx.audience }],
+        };
+  const kubeconfigPath = ctx.files.write('kubeconfig.yaml', renderKubeconfig(plan, credential));
+  const { target } = plan;
   ctx.logger.info(
-    `Wrote a kubeconfig for ${built.target.server} (context ${built.target.context}, namespace ${built.target.namespace}, user ${built.target.user}, ${settings.credentials} credentials)`,
+    `Wrote a kubeconfig for ${target.server} (context ${target.context}, namespace ${target.namespace}, user ${target.user}, ${settings.credentials} credentials)`,
   );
 
   const result: KubernetesResult = {
     mode: 'kubernetes',
     kubeconfigPath,
-    target: built.target,
+    target,
     credentials: settings.credentials,
     workloads: undefined,
     diagnosis: undefined,
@@ -74,11 +94,11 @@ export async function runKubernetes(
 
   // The deploy talks to the same cluster as the kubeconfig, as its user, with the token itself
   // (also in refresh mode: the plugin would only fetch the same token again).
-  const proxy = proxyFor(new URL(built.target.server), ctx.env);
+  const proxy = proxyFor(new URL(target.server), ctx.env);
   if (proxy)
     ctx.logger.info(`Reaching the cluster through the proxy ${describeProxy(proxy)} (HTTPS_PROXY)`);
   const client = new KubeClient({
-    target: built.target,
+    target,
     proxy,
     token: ctx.token,
     tokenExp: ctx.claims.exp,
@@ -87,7 +107,7 @@ export async function runKubernetes(
   });
   const deployed = await deploy({
     client,
-    namespace: built.target.namespace,
+    namespace: target.namespace,
     workloads: settings.workloads,
     images: settings.images,
     rolloutTimeoutMs: settings.rolloutTimeoutMs,

@@ -14,13 +14,13 @@ export type KubeCredential =
       env: Array<{ name: string; value: string }>;
     };
 
+/** What selects and checks the kubeconfig; no credential yet. */
 export interface KubeconfigRequest {
   source: KubeconfigSource;
   context: string | undefined;
   namespace: string | undefined;
   user: string | undefined;
   insecureSkipTlsVerify: boolean;
-  credential: KubeCredential;
 }
 
 /** The one cluster/context/user a written kubeconfig holds. */
@@ -36,9 +36,16 @@ export interface KubeTarget {
   tlsServerName: string | undefined;
 }
 
-export interface BuiltKubeconfig {
-  yaml: string;
+/**
+ * The checked selection: everything of the kubeconfig to write except its credential. Made
+ * before the ID token is requested, so a bad kubeconfig costs no request.
+ */
+export interface KubeconfigPlan {
   target: KubeTarget;
+  cluster: Record<string, unknown>;
+  context: Record<string, unknown>;
+  /** The user's non-authentication keys (impersonation, extensions). */
+  userKeep: Record<string, unknown>;
 }
 
 type Mapping = Record<string, unknown>;
@@ -49,11 +56,11 @@ const DEFAULT_USER = 'oidc';
 const NON_AUTH_USER_KEYS = ['as', 'as-uid', 'as-groups', 'as-user-extra', 'extensions'];
 
 /**
- * Builds the kubeconfig to write: only the chosen context, its cluster and its user, where the
- * user authenticates with `credential` and nothing else. Every error names the input and a
- * position, never the content (a kubeconfig may hold secrets).
+ * Selects and checks what the written kubeconfig will hold: only the chosen context, its cluster
+ * and its user. Every error names the input and a position, never the content (a kubeconfig may
+ * hold secrets).
  */
-export function buildKubeconfig(request: KubeconfigRequest, logger: Logger): BuiltKubeconfig {
+export function planKubeconfig(request: KubeconfigRequest, logger: Logger): KubeconfigPlan {
   const parsed =
     request.source.kind === 'kubeconfig'
       ? parseKubeconfigText(request.source.text)
@@ -93,21 +100,9 @@ export function buildKubeconfig(request: KubeconfigRequest, logger: Logger): Bui
     request.user ??
     (typeof context['user'] === 'string' && context['user'] ? context['user'] : DEFAULT_USER);
   const existingUser = users.find((u) => u.name === userName)?.body ?? {};
-  const user: Mapping = {};
+  const userKeep: Mapping = {};
   for (const key of NON_AUTH_USER_KEYS) {
-    if (existingUser[key] !== undefined) user[key] = existingUser[key];
-  }
-  if (request.credential.kind === 'static') {
-    user['token'] = request.credential.token;
-  } else {
-    user['exec'] = {
-      apiVersion: 'client.authentication.k8s.io/v1',
-      command: request.credential.command,
-      args: request.credential.args,
-      ...(request.credential.env.length > 0 ? { env: request.credential.env } : {}),
-      interactiveMode: 'Never',
-      provideClusterInfo: false,
-    };
+    if (existingUser[key] !== undefined) userKeep[key] = existingUser[key];
   }
 
   const contextNamespace =
@@ -115,23 +110,10 @@ export function buildKubeconfig(request: KubeconfigRequest, logger: Logger): Bui
       ? context['namespace']
       : undefined;
   const namespace = request.namespace ?? contextNamespace ?? 'default';
-  const written: Mapping = {
-    apiVersion: 'v1',
-    kind: 'Config',
-    preferences: {},
-    clusters: [{ name: clusterName, cluster }],
-    contexts: [
-      {
-        name: contextName,
-        context: { ...context, cluster: clusterName, user: userName, namespace },
-      },
-    ],
-    users: [{ name: userName, user }],
-    'current-context': contextName,
-  };
-
   return {
-    yaml: stringify(written, { lineWidth: 0 }),
+    cluster,
+    context: { ...context, cluster: clusterName, user: userName, namespace },
+    userKeep,
     target: {
       server: cluster['server'] as string,
       cluster: clusterName,
@@ -146,11 +128,42 @@ export function buildKubeconfig(request: KubeconfigRequest, logger: Logger): Bui
   };
 }
 
+/** The kubeconfig YAML of a plan, whose user authenticates with `credential` and nothing else. */
+export function renderKubeconfig(plan: KubeconfigPlan, credential: KubeCredential): string {
+  const user: Mapping = { ...plan.userKeep };
+  if (credential.kind === 'static') {
+    user['token'] = credential.token;
+  } else {
+    user['exec'] = {
+      apiVersion: 'client.authentication.k8s.io/v1',
+      command: credential.command,
+      args: credential.args,
+      ...(credential.env.length > 0 ? { env: credential.env } : {}),
+      interactiveMode: 'Never',
+      provideClusterInfo: false,
+    };
+  }
+  const { target } = plan;
+  return stringify(
+    {
+      apiVersion: 'v1',
+      kind: 'Config',
+      preferences: {},
+      clusters: [{ name: target.cluster, cluster: plan.cluster }],
+      contexts: [{ name: target.context, context: plan.context }],
+      users: [{ name: target.user, user }],
+      'current-context': target.context,
+    },
+    { lineWidth: 0 },
+  );
+}
+
 /** The kubeconfig input is YAML, or base64 of it (what `base64 -w0 ~/.kube/config` gives). */
 export function parseKubeconfigText(text: string): Mapping {
   const trimmed = text.trim();
   let yamlText = trimmed;
-  if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed.replace(/\s+/g, ''))) {
+  // YAML of a kubeconfig always has a colon; base64 never does.
+  if (!trimmed.includes(':') && /^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed.replace(/\s+/g, ''))) {
     const decoded = Buffer.from(trimmed.replace(/\s+/g, ''), 'base64').toString('utf8');
     if (!/^[\s\S]*:/.test(decoded) || decoded.includes('\uFFFD')) {
       throw new ActionError(
@@ -160,7 +173,13 @@ export function parseKubeconfigText(text: string): Mapping {
     }
     yamlText = decoded;
   }
-  const document = parseDocument(yamlText, { prettyErrors: false, uniqueKeys: true });
+  // prettyErrors computes line positions; only those and the error code are shown, never the text.
+  let document: ReturnType<typeof parseDocument>;
+  try {
+    document = parseDocument(yamlText, { prettyErrors: true, uniqueKeys: true });
+  } catch {
+    throw new ActionError('Input "kubeconfig" could not be parsed as YAML.');
+  }
   const first = document.errors[0];
   if (first) {
     const where = first.linePos?.[0]
@@ -287,13 +306,11 @@ function checkCluster(
       'Kubernetes clients send bearer tokens only over HTTPS: use the https:// address of the API server.',
     );
   }
-  for (const key of ['certificate-authority', 'tokenFile']) {
-    if (cluster[key] !== undefined) {
-      throw new ActionError(
-        `${where} reads "${key}" from a file on the runner.`,
-        'A kubeconfig from a variable must be self-contained: put the CA inline as certificate-authority-data (base64 PEM).',
-      );
-    }
+  if (cluster['certificate-authority'] !== undefined) {
+    throw new ActionError(
+      `${where} reads "certificate-authority" from a file on the runner.`,
+      'A kubeconfig from a variable must be self-contained: put the CA inline as certificate-authority-data (base64 PEM).',
+    );
   }
   const caData = cluster['certificate-authority-data'];
   if (caData !== undefined) {

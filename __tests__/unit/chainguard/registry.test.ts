@@ -1,0 +1,188 @@
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  currentDockerConfigDir,
+  findOnPath,
+  loginToRegistry,
+  mergeDockerConfig,
+  registryHost,
+  type RunDocker,
+} from '../../../src/chainguard/registry.js';
+import { createCredentialStore } from '../../../src/credential-files.js';
+import { recordingLogger } from '../../../src/logger.js';
+
+const auth = (token: string) => Buffer.from(`_token:${token}`).toString('base64');
+
+describe('registryHost', () => {
+  it.each([
+    ['cgr.dev', 'cgr.dev'],
+    ['registry.example:5000', 'registry.example:5000'],
+    ['127.0.0.1:5111', '127.0.0.1:5111'],
+    ['https://console-api.enforce.dev', undefined],
+    ['cgr.dev/path', undefined],
+    ['CGR.DEV', undefined],
+    ['-cgr.dev', undefined],
+    ['', undefined],
+  ])('%s -> %s', (audience, host) => {
+    expect(registryHost(audience)).toBe(host);
+  });
+});
+
+describe('mergeDockerConfig', () => {
+  it.each([
+    ['an empty config', {}, { auths: { 'cgr.dev': { auth: auth('t') } } }],
+    [
+      'other auths and settings, kept',
+      { auths: { 'ghcr.io': { auth: 'x' } }, proxies: { default: {} }, psFormat: 'table' },
+      {
+        auths: { 'ghcr.io': { auth: 'x' }, 'cgr.dev': { auth: auth('t') } },
+        proxies: { default: {} },
+        psFormat: 'table',
+      },
+    ],
+    [
+      'an old cgr.dev entry, replaced',
+      { auths: { 'cgr.dev': { auth: 'old', identitytoken: 'old' } } },
+      { auths: { 'cgr.dev': { auth: auth('t') } } },
+    ],
+    [
+      "a cgr.dev credential helper (chainctl's), removed",
+      { credHelpers: { 'cgr.dev': 'cgr', 'gcr.io': 'gcloud' } },
+      { auths: { 'cgr.dev': { auth: auth('t') } }, credHelpers: { 'gcr.io': 'gcloud' } },
+    ],
+    [
+      'only a cgr.dev helper: credHelpers goes',
+      { credHelpers: { 'cgr.dev': 'cgr' } },
+      { auths: { 'cgr.dev': { auth: auth('t') } } },
+    ],
+    [
+      'a credsStore: cgr.dev gets an empty helper so docker reads auths',
+      { credsStore: 'desktop', auths: { 'ghcr.io': {} } },
+      {
+        credsStore: 'desktop',
+        auths: { 'ghcr.io': {}, 'cgr.dev': { auth: auth('t') } },
+        credHelpers: { 'cgr.dev': '' },
+      },
+    ],
+    [
+      'auths that is not an object',
+      { auths: 'nonsense' },
+      { auths: { 'cgr.dev': { auth: auth('t') } } },
+    ],
+  ])('%s', (_name, existing, expected) => {
+    const copy = structuredClone(existing);
+    expect(mergeDockerConfig(existing, 'cgr.dev', 't')).toEqual(expected);
+    expect(existing).toEqual(copy); // the input is not modified
+  });
+});
+
+describe('findOnPath and currentDockerConfigDir', () => {
+  it('finds an executable file, skipping directories, non-executables and relative entries', () => {
+    const a = mkdtempSync(join(tmpdir(), 'cg-path-'));
+    const b = mkdtempSync(join(tmpdir(), 'cg-path-'));
+    const c = mkdtempSync(join(tmpdir(), 'cg-path-'));
+    mkdirSync(join(a, 'docker'));
+    writeFileSync(join(b, 'docker'), '#!/bin/sh\n');
+    writeFileSync(join(c, 'docker'), '#!/bin/sh\n');
+    chmodSync(join(c, 'docker'), 0o755);
+    expect(findOnPath('docker', { PATH: ['relative', a, b, c].join(':') })).toBe(join(c, 'docker'));
+    expect(findOnPath('docker', { PATH: [a, b].join(':') })).toBeUndefined();
+    expect(findOnPath('docker', {})).toBeUndefined();
+  });
+
+  it('uses DOCKER_CONFIG, else HOME/.docker', () => {
+    expect(currentDockerConfigDir({ DOCKER_CONFIG: '/x/y', HOME: '/h' })).toBe('/x/y');
+    expect(currentDockerConfigDir({ DOCKER_CONFIG: ' ', HOME: '/h' })).toBe('/h/.docker');
+  });
+});
+
+describe('loginToRegistry', () => {
+  function setup(pathHasDocker: boolean) {
+    const root = mkdtempSync(join(tmpdir(), 'cg-login-'));
+    const bin = join(root, 'bin');
+    mkdirSync(bin);
+    if (pathHasDocker) {
+      writeFileSync(join(bin, 'docker'), '#!/bin/sh\nexit 0\n');
+      chmodSync(join(bin, 'docker'), 0o755);
+    }
+    const env = { PATH: bin, HOME: join(root, 'home'), RUNNER_TEMP: join(root, 'temp') };
+    mkdirSync(env.RUNNER_TEMP);
+    const state: Record<string, string> = {};
+    const created: string[] = [];
+    const logger = recordingLogger();
+    const deps = {
+      env,
+      logger,
+      files: createCredentialStore(env, (d) => created.push(d)),
+      saveState: (name: string, value: string) => {
+        state[name] = value;
+      },
+    };
+    return { bin, env, state, created, logger, deps };
+  }
+
+  it('runs docker login with the token on stdin only and records the logout', async () => {
+    const t = setup(true);
+    const calls: Array<{ docker: string; args: string[]; stdin: string }> = [];
+    const runDocker: RunDocker = async (docker, args, stdin) => {
+      calls.push({ docker, args, stdin });
+      return { code: 0, stderr: '' };
+    };
+    const login = await loginToRegistry('cgr.dev', 'the-token', { ...t.deps, runDocker });
+    expect(login).toEqual({ host: 'cgr.dev', via: 'docker', dockerConfig: undefined });
+    expect(calls).toEqual([
+      {
+        docker: join(t.bin, 'docker'),
+        args: ['login', 'cgr.dev', '--username', '_token', '--password-stdin'],
+        stdin: 'the-token',
+      },
+    ]);
+    expect(t.state).toEqual({ 'docker-logout': 'cgr.dev' });
+    expect(t.created).toEqual([]);
+  });
+
+  it.each([
+    [
+      'exits non-zero',
+      async () => ({ code: 1, stderr: 'x\nError: no daemon\n' }),
+      '(Error: no daemon)',
+    ],
+    [
+      'cannot be started',
+      async () => {
+        throw new Error('spawn EACCES');
+      },
+      '(spawn EACCES)',
+    ],
+  ])('writes a Docker config when docker login %s', async (_name, runDocker, reason) => {
+    const t = setup(true);
+    const login = await loginToRegistry('cgr.dev', 'the-token', {
+      ...t.deps,
+      runDocker: runDocker as RunDocker,
+    });
+    expect(login.via).toBe('docker-config');
+    expect(t.state).toEqual({ 'docker-config-restore': '{"previous":null}' });
+    expect(t.logger.lines.find((l) => l.startsWith('warning: '))).toContain(reason);
+    const config = join(login.dockerConfig as string, 'config.json');
+    expect(statSync(config).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(config, 'utf8'))).toEqual({
+      auths: { 'cgr.dev': { auth: auth('the-token') } },
+    });
+  });
+
+  it('without docker on PATH writes the config without trying, and warns on an unreadable one', async () => {
+    const t = setup(false);
+    mkdirSync(join(t.env.HOME, '.docker'), { recursive: true });
+    writeFileSync(join(t.env.HOME, '.docker', 'config.json'), '{not json');
+    const login = await loginToRegistry('cgr.dev', 'tok', {
+      ...t.deps,
+      runDocker: () => Promise.reject(new Error('must not run')),
+    });
+    expect(login.via).toBe('docker-config');
+    expect(t.created).toEqual([login.dockerConfig]);
+    expect(t.logger.lines.some((l) => l.includes('is not a JSON object'))).toBe(true);
+    expect(t.logger.lines.join('\n')).not.toContain('{not json');
+  });
+});

@@ -1,0 +1,117 @@
+import { existsSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cleanUp, type PostIo } from '../../src/cleanup.js';
+import { createCredentialStore, isInside } from '../../src/credential-files.js';
+
+function io(state: Record<string, string>) {
+  const lines: string[] = [];
+  const exported: Record<string, string> = {};
+  const post: PostIo = {
+    getState: (name) => state[name] ?? '',
+    exportVariable: (name, value) => {
+      exported[name] = value;
+    },
+    debug: () => {},
+    info: (m) => lines.push(m),
+    warning: (m) => lines.push(`warning: ${m}`),
+  };
+  return { post, lines, exported };
+}
+
+describe('credential store', () => {
+  it('writes 0600 files in a private 0700 directory under RUNNER_TEMP, recorded before writing', () => {
+    const temp = mkdtempSync(join(tmpdir(), 'store-'));
+    const recorded: string[] = [];
+    const store = createCredentialStore(
+      { RUNNER_TEMP: temp, GITHUB_WORKSPACE: join(temp, '..', 'ws') },
+      (d) => recorded.push(d),
+    );
+    const a = store.write('kubeconfig.yaml', 'secret');
+    const b = store.write('config.json', '{}');
+    expect(recorded).toHaveLength(1);
+    expect(isInside(a, temp)).toBe(true);
+    expect(statSync(a).mode & 0o777).toBe(0o600);
+    expect(statSync(recorded[0] as string).mode & 0o777).toBe(0o700);
+    expect(join(a, '..')).toBe(join(b, '..'));
+    expect(() => store.write('config.json', 'again')).toThrow(/EEXIST/);
+  });
+
+  it('never writes under the workspace, even when RUNNER_TEMP lies inside it', () => {
+    const ws = mkdtempSync(join(tmpdir(), 'ws-'));
+    const store = createCredentialStore(
+      { RUNNER_TEMP: join(ws, 'tmp'), GITHUB_WORKSPACE: ws },
+      () => {},
+    );
+    expect(isInside(store.write('k', 'x'), ws)).toBe(false);
+  });
+
+  it('gives two steps of one job separate directories', () => {
+    const temp = mkdtempSync(join(tmpdir(), 'store-'));
+    const one = createCredentialStore({ RUNNER_TEMP: temp }, () => {}).write(
+      'kubeconfig.yaml',
+      '1',
+    );
+    const two = createCredentialStore({ RUNNER_TEMP: temp }, () => {}).write(
+      'kubeconfig.yaml',
+      '2',
+    );
+    expect(one).not.toBe(two);
+  });
+});
+
+describe('cleanUp (post)', () => {
+  it('removes the recorded credential directories and only those', async () => {
+    const temp = mkdtempSync(join(tmpdir(), 'post-'));
+    const dirs: string[] = [];
+    createCredentialStore({ RUNNER_TEMP: temp }, (d) => dirs.push(d)).write('kubeconfig.yaml', 'x');
+    const foreign = join(temp, 'not-ours');
+    mkdirSync(foreign);
+    writeFileSync(join(foreign, 'keep'), 'x');
+    const { post, lines } = io({ 'credential-dirs': JSON.stringify([...dirs, foreign]) });
+    await cleanUp(post, async () => 0);
+    expect(existsSync(dirs[0] as string)).toBe(false);
+    expect(existsSync(join(foreign, 'keep'))).toBe(true);
+    expect(lines.join('\n')).toContain('Removed the credential files');
+  });
+
+  it('clears exported AWS credentials and logs out of the registry', async () => {
+    const calls: string[][] = [];
+    const { post, exported, lines } = io({ 'aws-exported': 'true', 'docker-logout': 'cgr.dev' });
+    await cleanUp(post, async (args) => {
+      calls.push(args);
+      return 0;
+    });
+    expect(exported).toEqual({
+      AWS_ACCESS_KEY_ID: '',
+      AWS_SECRET_ACCESS_KEY: '',
+      AWS_SESSION_TOKEN: '',
+      AWS_REGION: '',
+      AWS_DEFAULT_REGION: '',
+    });
+    expect(calls).toEqual([['logout', 'cgr.dev']]);
+    expect(lines).toContain('Logged out of cgr.dev');
+  });
+
+  it('warns and goes on when a part fails', async () => {
+    const { post, lines } = io({ 'credential-dirs': 'not json', 'docker-logout': 'cgr.dev' });
+    await expect(
+      cleanUp(post, async () => {
+        throw new Error('no docker');
+      }),
+    ).resolves.toBeUndefined();
+    expect(lines.join('\n')).toMatch(
+      /warning: The saved list .* unreadable[\s\S]*warning: docker logout cgr.dev failed: no docker/,
+    );
+  });
+
+  it('does nothing without state', async () => {
+    const { post, lines, exported } = io({});
+    await cleanUp(post, async () => {
+      throw new Error('must not run');
+    });
+    expect(lines).toEqual([]);
+    expect(exported).toEqual({});
+  });
+});

@@ -1,0 +1,71 @@
+// The README's inputs and outputs tables, generated from action.yml so they cannot drift.
+// `npm run docs` rewrites them; a unit test fails when README.md differs from what this makes.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import * as prettier from 'prettier';
+import { parse } from 'yaml';
+
+const root = resolve(import.meta.dirname, '..');
+
+interface ActionYml {
+  inputs: Record<string, { description: string; default?: string; required?: boolean }>;
+  outputs: Record<string, { description: string }>;
+}
+
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+export function actionTables(actionYml: string): { inputs: string; outputs: string } {
+  const action = parse(actionYml) as ActionYml;
+  const inputs = [
+    '| input | default | description |',
+    '| --- | --- | --- |',
+    ...Object.entries(action.inputs).map(
+      ([name, spec]) =>
+        `| \`${name}\` | ${spec.default ? `\`${cell(String(spec.default))}\`` : ''} | ${cell(spec.description)} |`,
+    ),
+  ].join('\n');
+  const outputs = [
+    '| output | description |',
+    '| --- | --- |',
+    ...Object.entries(action.outputs).map(
+      ([name, spec]) => `| \`${name}\` | ${cell(spec.description)} |`,
+    ),
+  ].join('\n');
+  return { inputs, outputs };
+}
+
+/** README.md with the text between `<!-- NAME:start -->` and `<!-- NAME:end -->` replaced. */
+export function withTables(readme: string, tables: { inputs: string; outputs: string }): string {
+  let text = readme;
+  for (const [name, table] of Object.entries(tables)) {
+    const pattern = new RegExp(`(<!-- ${name}:start -->)[\\s\\S]*?(<!-- ${name}:end -->)`);
+    if (!pattern.test(text))
+      throw new Error(`README.md lacks the <!-- ${name}:start/end --> markers`);
+    text = text.replace(
+      pattern,
+      (_m, start: string, end: string) => `${start}\n\n${table}\n\n${end}`,
+    );
+  }
+  return text;
+}
+
+/** README.md as it must be: tables from action.yml, formatted as Prettier formats it. */
+export async function renderReadme(readme: string, actionYml: string): Promise<string> {
+  const options = (await prettier.resolveConfig(join(root, 'README.md'))) ?? {};
+  return prettier.format(withTables(readme, actionTables(actionYml)), {
+    ...options,
+    parser: 'markdown',
+  });
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
+  const readmePath = join(root, 'README.md');
+  const readme = await renderReadme(
+    readFileSync(readmePath, 'utf8'),
+    readFileSync(join(root, 'action.yml'), 'utf8'),
+  );
+  writeFileSync(readmePath, readme);
+  console.log('README.md tables regenerated from action.yml');
+}

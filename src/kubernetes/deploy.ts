@@ -80,7 +80,7 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
       const explained = explain(error, `patch ${ref.kind}/${ref.name}`);
       if (patched.length > 0 && explained instanceof ActionError) {
         const done = patched.map((p) => `${p.ref.kind}/${p.ref.name}`).join(', ');
-        throw new ActionError(`${explained.message} (already patched: ${done})`, explained.hint);
+        throw withNote(explained, `already patched: ${done}`);
       }
       throw explained;
     }
@@ -102,7 +102,12 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
   }
 
   const several = patched.length > 1;
-  const waits = await waitAll(patched, request, several, explain);
+  const waits = await waitAll(patched, request, several, explain).catch((error: unknown) => {
+    // The patches went through: say so, or the user would think nothing changed.
+    if (!(error instanceof ActionError)) throw error;
+    const set = patched.map((p) => `${p.ref.kind}/${p.ref.name}`).join(', ');
+    throw withNote(error, `the new images were already set on ${set}`);
+  });
   const diagnoses: string[] = [];
   const failed: Array<{ plan: Planned; outcome: WaitOutcome }> = [];
   for (const [index, plan] of patched.entries()) {
@@ -297,6 +302,11 @@ async function rollBack(
   }
   // Prefixed even alone: its lines must not read as the deploy's own success.
   return waitFor(plan, request, `rollback of ${ref.kind}/${ref.name}: `);
+}
+
+/** The same error with a note appended to its message. */
+function withNote(error: ActionError, note: string): ActionError {
+  return new ActionError(`${error.message.replace(/\.$/, '')}; ${note}.`, error.hint);
 }
 
 function result(

@@ -128,7 +128,7 @@ export function explainUnauthorized(
       "The cluster must also reach the issuer's discovery document and JWKS.",
       '',
       'For this token:',
-      example('oidc:', claims.iss, aud),
+      example(usernamePrefix(claims.iss), claims.iss, aud),
       '',
       'Forgejo, e.g.:',
       example(
@@ -141,6 +141,13 @@ export function explainUnauthorized(
       example('github:', 'https://token.actions.githubusercontent.com', 'https://github.com/OWNER'),
     ].join('\n'),
   );
+}
+
+/** A username prefix naming the platform, so cluster users from CI are recognisable. */
+function usernamePrefix(issuer: string): string {
+  if (/token\.actions\.githubusercontent\.com|\/_services\/token$/.test(issuer)) return 'github:';
+  if (/\/api\/actions\/?$/.test(issuer)) return 'forgejo:';
+  return 'oidc:';
 }
 
 /** Turns an API refusal into the explanation the user needs; other errors pass through. */

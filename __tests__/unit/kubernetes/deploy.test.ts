@@ -402,6 +402,40 @@ describe('deploy: refusals are explained', () => {
     expect(kinds.map((d) => d.toJS().kind)).toEqual(['Role', 'RoleBinding']);
   });
 
+  it('a 403 on the watch is explained, and says the images were set', async () => {
+    const a = await fake();
+    a.forbidden.add(`GET ${DEPLOYMENTS}`);
+    const { done } = run(
+      a,
+      [{ kind: 'deployment', name: 'web' }],
+      [{ container: 'web', image: 'x:2' }],
+    );
+    const error = (await done.catch((e: unknown) => e)) as ActionError;
+    expect(error).toBeInstanceOf(ActionError);
+    expect(error.message).toBe(
+      'The cluster refused to watch deployment/web: user "forgejo:repo:org/app:ref:refs/heads/main" may not list deployments.apps in namespace "demo"; the new images were already set on deployment/web.',
+    );
+    expect(a.patches).toHaveLength(1);
+  });
+
+  it('a refused second patch names the workloads already patched', async () => {
+    const a = await fake();
+    a.forbidden.add(`PATCH ${STATEFULSETS}/db`);
+    const { done } = run(
+      a,
+      [
+        { kind: 'deployment', name: 'web' },
+        { kind: 'statefulset', name: 'db' },
+      ],
+      [{ container: '*', image: 'img:2' }],
+    );
+    const error = (await done.catch((e: unknown) => e)) as ActionError;
+    expect(error.message).toMatch(
+      /^The cluster refused to patch statefulset\/db: .* may not patch statefulsets\.apps in namespace "demo"; already patched: deployment\/web\.$/,
+    );
+    expect(error.hint).toContain('- statefulsets');
+  });
+
   it('a 401 explains what the cluster checks', async () => {
     const a = await fake();
     a.unauthorized = true;

@@ -158,6 +158,8 @@ describe('explainUnauthorized', () => {
     expect(hint).toContain('aud: k8s');
     expect(hint).toContain('exp: 2026-01-01T00:00:00.000Z  (expired)');
     expect(hint).toContain('url: https://code.example/api/actions');
+    expect(hint).toContain('For this token:\napiVersion');
+    expect(hint.split('Forgejo, e.g.:')[0]).toContain('prefix: "forgejo:"');
     expect(hint).toContain('kind: AuthenticationConfiguration');
     expect(hint).toContain('claim: sub');
     expect(hint).toContain('Forgejo');

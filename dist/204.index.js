@@ -585,7 +585,7 @@ function explainUnauthorized(doing, claims, now = Date.now()) {
         "The cluster must also reach the issuer's discovery document and JWKS.",
         '',
         'For this token:',
-        example('oidc:', claims.iss, aud),
+        example(usernamePrefix(claims.iss), claims.iss, aud),
         '',
         'Forgejo, e.g.:',
         example('forgejo:', 'https://forgejo.example.com/api/actions', 'https://forgejo.example.com/OWNER'),
@@ -593,6 +593,14 @@ function explainUnauthorized(doing, claims, now = Date.now()) {
         'GitHub, e.g.:',
         example('github:', 'https://token.actions.githubusercontent.com', 'https://github.com/OWNER'),
     ].join('\n'));
+}
+/** A username prefix naming the platform, so cluster users from CI are recognisable. */
+function usernamePrefix(issuer) {
+    if (/token\.actions\.githubusercontent\.com|\/_services\/token$/.test(issuer))
+        return 'github:';
+    if (/\/api\/actions\/?$/.test(issuer))
+        return 'forgejo:';
+    return 'oidc:';
 }
 /** Turns an API refusal into the explanation the user needs; other errors pass through. */
 function explainApiError(error, doing, context) {
@@ -1210,7 +1218,7 @@ async function deploy(request) {
             const explained = explain(error, `patch ${ref.kind}/${ref.name}`);
             if (patched.length > 0 && explained instanceof errors/* ActionError */.l) {
                 const done = patched.map((p) => `${p.ref.kind}/${p.ref.name}`).join(', ');
-                throw new errors/* ActionError */.l(`${explained.message} (already patched: ${done})`, explained.hint);
+                throw withNote(explained, `already patched: ${done}`);
             }
             throw explained;
         }
@@ -1227,7 +1235,13 @@ async function deploy(request) {
         };
     }
     const several = patched.length > 1;
-    const waits = await waitAll(patched, request, several, explain);
+    const waits = await waitAll(patched, request, several, explain).catch((error) => {
+        // The patches went through: say so, or the user would think nothing changed.
+        if (!(error instanceof errors/* ActionError */.l))
+            throw error;
+        const set = patched.map((p) => `${p.ref.kind}/${p.ref.name}`).join(', ');
+        throw withNote(error, `the new images were already set on ${set}`);
+    });
     const diagnoses = [];
     const failed = [];
     for (const [index, plan] of patched.entries()) {
@@ -1357,6 +1371,10 @@ async function rollBack(plan, request, explain) {
     }
     // Prefixed even alone: its lines must not read as the deploy's own success.
     return waitFor(plan, request, `rollback of ${ref.kind}/${ref.name}: `);
+}
+/** The same error with a note appended to its message. */
+function withNote(error, note) {
+    return new errors/* ActionError */.l(`${error.message.replace(/\.$/, '')}; ${note}.`, error.hint);
 }
 function result(plan, outcome, message, started, namespace) {
     const seconds = (Date.now() - (started.get(plan.ref) ?? Date.now())) / 1000;

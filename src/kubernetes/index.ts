@@ -94,12 +94,15 @@ async function runKubernetes(
 
   // The deploy talks to the same cluster as the kubeconfig, as its user, with the token itself
   // (also in refresh mode: the plugin would only fetch the same token again).
-  const proxy = proxyFor(new URL(target.server), ctx.env);
-  if (proxy)
-    ctx.logger.info(`Reaching the cluster through the proxy ${describeProxy(proxy)} (HTTPS_PROXY)`);
+  const proxy = proxyFor(new URL(target.server), ctx.env, plan.cluster['proxy-url']);
+  if (proxy) {
+    ctx.logger.info(
+      `Reaching the cluster through the proxy ${describeProxy(proxy.url)} (${proxy.source})`,
+    );
+  }
   const client = new KubeClient({
     target,
-    proxy,
+    proxy: proxy?.url,
     token: ctx.token,
     tokenExp: ctx.claims.exp,
     renewToken: ctx.renewToken,

@@ -4,28 +4,48 @@ import type { Duplex } from 'node:stream';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { ActionError } from '../errors.js';
 
+/** Where the proxy for the cluster comes from, for messages. */
+export type ProxySource = 'HTTPS_PROXY' | 'proxy-url';
+
 /**
- * The proxy for the API server as kubectl (Go's net/http) picks it: HTTPS_PROXY (or
- * https_proxy), unless NO_PROXY (or no_proxy) exempts the host, and never for loopback.
- * Undefined: connect directly.
+ * The proxy for the API server as kubectl picks it: the kubeconfig cluster's `proxy-url` when
+ * set; else, as Go's net/http, HTTPS_PROXY (or https_proxy) unless NO_PROXY (or no_proxy)
+ * exempts the host, and never for loopback. Undefined: connect directly.
  */
-export function proxyFor(server: URL, env: NodeJS.ProcessEnv): URL | undefined {
+export function proxyFor(
+  server: URL,
+  env: NodeJS.ProcessEnv,
+  proxyUrl?: unknown,
+): { url: URL; source: ProxySource } | undefined {
+  if (typeof proxyUrl === 'string' && proxyUrl.trim()) {
+    return { url: parseProxy(proxyUrl.trim(), 'proxy-url'), source: 'proxy-url' };
+  }
   const value = (env['HTTPS_PROXY'] || env['https_proxy'] || '').trim();
   if (!value) return undefined;
   const host = server.hostname.replace(/^\[|\]$/g, '').toLowerCase();
   if (host === 'localhost' || isLoopback(host)) return undefined;
   const port = server.port || '443';
   if (exempt(host, port, env['NO_PROXY'] || env['no_proxy'] || '')) return undefined;
+  return { url: parseProxy(value, 'HTTPS_PROXY'), source: 'HTTPS_PROXY' };
+}
+
+function parseProxy(value: string, source: ProxySource): URL {
+  const where =
+    source === 'proxy-url'
+      ? "The kubeconfig cluster's proxy-url"
+      : 'Environment variable HTTPS_PROXY';
   let proxy: URL;
   try {
     proxy = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`);
   } catch {
-    throw new ActionError('Environment variable HTTPS_PROXY is not a URL.');
+    throw new ActionError(`${where} is not a URL.`);
   }
   if (proxy.protocol !== 'http:') {
     throw new ActionError(
-      `Environment variable HTTPS_PROXY uses ${proxy.protocol}//, which this action does not support for the cluster.`,
-      'Use an http:// proxy (it tunnels TLS with CONNECT), or exempt the API server with NO_PROXY.',
+      `${where} uses ${proxy.protocol}//, which this action does not support for the cluster.`,
+      source === 'proxy-url'
+        ? 'Use an http:// proxy (it tunnels TLS with CONNECT), or remove proxy-url from the cluster.'
+        : 'Use an http:// proxy (it tunnels TLS with CONNECT), or exempt the API server with NO_PROXY.',
     );
   }
   return proxy;

@@ -34,7 +34,14 @@ describe('proxyFor (as Go net/http, i.e. kubectl)', () => {
       'http://proxy:1/',
     ],
   ])('%s', (_, env, expected) => {
-    expect(proxyFor(server, env)?.href).toBe(expected);
+    expect(proxyFor(server, env)?.url.href).toBe(expected);
+  });
+
+  it("prefers the kubeconfig cluster's proxy-url, as kubectl does", () => {
+    expect(
+      proxyFor(server, { HTTPS_PROXY: 'http://env:1', NO_PROXY: '*' }, 'http://kube-proxy:8080'),
+    ).toEqual({ url: new URL('http://kube-proxy:8080'), source: 'proxy-url' });
+    expect(() => proxyFor(server, {}, 'socks5://p:1080')).toThrow(/proxy-url uses socks5:/);
   });
 
   it('never proxies loopback', () => {

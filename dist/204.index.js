@@ -36,11 +36,14 @@ var external_node_tls_ = __webpack_require__(1692);
 
 
 /**
- * The proxy for the API server as kubectl (Go's net/http) picks it: HTTPS_PROXY (or
- * https_proxy), unless NO_PROXY (or no_proxy) exempts the host, and never for loopback.
- * Undefined: connect directly.
+ * The proxy for the API server as kubectl picks it: the kubeconfig cluster's `proxy-url` when
+ * set; else, as Go's net/http, HTTPS_PROXY (or https_proxy) unless NO_PROXY (or no_proxy)
+ * exempts the host, and never for loopback. Undefined: connect directly.
  */
-function proxyFor(server, env) {
+function proxyFor(server, env, proxyUrl) {
+    if (typeof proxyUrl === 'string' && proxyUrl.trim()) {
+        return { url: parseProxy(proxyUrl.trim(), 'proxy-url'), source: 'proxy-url' };
+    }
     const value = (env['HTTPS_PROXY'] || env['https_proxy'] || '').trim();
     if (!value)
         return undefined;
@@ -50,15 +53,23 @@ function proxyFor(server, env) {
     const port = server.port || '443';
     if (exempt(host, port, env['NO_PROXY'] || env['no_proxy'] || ''))
         return undefined;
+    return { url: parseProxy(value, 'HTTPS_PROXY'), source: 'HTTPS_PROXY' };
+}
+function parseProxy(value, source) {
+    const where = source === 'proxy-url'
+        ? "The kubeconfig cluster's proxy-url"
+        : 'Environment variable HTTPS_PROXY';
     let proxy;
     try {
         proxy = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`);
     }
     catch {
-        throw new errors/* ActionError */.l('Environment variable HTTPS_PROXY is not a URL.');
+        throw new errors/* ActionError */.l(`${where} is not a URL.`);
     }
     if (proxy.protocol !== 'http:') {
-        throw new errors/* ActionError */.l(`Environment variable HTTPS_PROXY uses ${proxy.protocol}//, which this action does not support for the cluster.`, 'Use an http:// proxy (it tunnels TLS with CONNECT), or exempt the API server with NO_PROXY.');
+        throw new errors/* ActionError */.l(`${where} uses ${proxy.protocol}//, which this action does not support for the cluster.`, source === 'proxy-url'
+            ? 'Use an http:// proxy (it tunnels TLS with CONNECT), or remove proxy-url from the cluster.'
+            : 'Use an http:// proxy (it tunnels TLS with CONNECT), or exempt the API server with NO_PROXY.');
     }
     return proxy;
 }
@@ -1675,12 +1686,13 @@ async function runKubernetes(settings, plan, pluginPath, ctx) {
         return result;
     // The deploy talks to the same cluster as the kubeconfig, as its user, with the token itself
     // (also in refresh mode: the plugin would only fetch the same token again).
-    const proxy = proxyFor(new URL(target.server), ctx.env);
-    if (proxy)
-        ctx.logger.info(`Reaching the cluster through the proxy ${describeProxy(proxy)} (HTTPS_PROXY)`);
+    const proxy = proxyFor(new URL(target.server), ctx.env, plan.cluster['proxy-url']);
+    if (proxy) {
+        ctx.logger.info(`Reaching the cluster through the proxy ${describeProxy(proxy.url)} (${proxy.source})`);
+    }
     const client = new KubeClient({
         target,
-        proxy,
+        proxy: proxy?.url,
         token: ctx.token,
         tokenExp: ctx.claims.exp,
         renewToken: ctx.renewToken,

@@ -144,8 +144,8 @@ function validationError(refusal, said, context) {
 
 // EXTERNAL MODULE: ./node_modules/fast-xml-parser/src/xmlparser/XMLParser.js + 28 modules
 var XMLParser = __webpack_require__(8879);
-// EXTERNAL MODULE: ./src/http.ts + 3 modules
-var http = __webpack_require__(5390);
+// EXTERNAL MODULE: ./src/http.ts
+var http = __webpack_require__(6803);
 ;// CONCATENATED MODULE: ./src/aws/sts.ts
 
 

@@ -17,8 +17,8 @@ var external_node_fs_ = __webpack_require__(3024);
 var external_node_os_ = __webpack_require__(8161);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __webpack_require__(6760);
-// EXTERNAL MODULE: ./src/http.ts + 3 modules
-var src_http = __webpack_require__(5390);
+// EXTERNAL MODULE: ./src/http.ts
+var src_http = __webpack_require__(6803);
 // EXTERNAL MODULE: ./src/state.ts
 var state = __webpack_require__(2462);
 ;// CONCATENATED MODULE: ./src/chainguard/registry.ts

@@ -4,7 +4,7 @@ import type { ChainguardResult } from './chainguard/index.js';
 import { createCredentialStore } from './credential-files.js';
 import { formatError } from './errors.js';
 import { readSettings, type Settings } from './inputs.js';
-import type { KubernetesResult } from './kubernetes/result.js';
+import { isSuccess, type KubernetesResult } from './kubernetes/result.js';
 import type { ModeContext } from './mode.js';
 import { claimRows, decodeClaims, verifyIdToken, type Claims } from './oidc/claims.js';
 import { requestIdToken } from './oidc/token.js';
@@ -53,10 +53,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     const result = await runMode(ctx);
     writeOutputs(result);
     writeSummary(claims, result, settings.showClaims);
-    if (
-      result.mode === 'kubernetes' &&
-      result.workloads?.some((w) => w.result !== 'rolled-out' && w.result !== 'unchanged')
-    ) {
+    if (result.mode === 'kubernetes' && result.workloads?.some((w) => !isSuccess(w.result))) {
       core.setFailed(
         'The rollout did not complete; see the diagnosis above and in the job summary.',
       );

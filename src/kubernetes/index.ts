@@ -4,12 +4,15 @@ import { ActionError } from '../errors.js';
 import type { KubernetesSettings } from '../inputs.js';
 import type { ModeContext } from '../mode.js';
 import type { Logger } from '../logger.js';
+import { KubeClient } from './client.js';
+import { deploy } from './deploy.js';
 import {
   planKubeconfig,
   renderKubeconfig,
   type KubeCredential,
   type KubeconfigPlan,
 } from './kubeconfig.js';
+import { describeProxy, proxyFor } from './proxy.js';
 import type { KubernetesResult } from './result.js';
 
 export type { KubernetesResult } from './result.js';
@@ -89,7 +92,32 @@ async function runKubernetes(
   };
   if (settings.workloads.length === 0) return result;
 
-  throw new ActionError(
-    'Deploying workloads (inputs "workloads" and "images") is not implemented yet.',
-  );
+  // The deploy talks to the same cluster as the kubeconfig, as its user, with the token itself
+  // (also in refresh mode: the plugin would only fetch the same token again).
+  const proxy = proxyFor(new URL(target.server), ctx.env, plan.cluster['proxy-url']);
+  if (proxy) {
+    ctx.logger.info(
+      `Reaching the cluster through the proxy ${describeProxy(proxy.url)} (${proxy.source})`,
+    );
+  }
+  const client = new KubeClient({
+    target,
+    proxy: proxy?.url,
+    token: ctx.token,
+    tokenExp: ctx.claims.exp,
+    renewToken: ctx.renewToken,
+    logger: ctx.logger,
+  });
+  const deployed = await deploy({
+    client,
+    namespace: target.namespace,
+    workloads: settings.workloads,
+    images: settings.images,
+    rolloutTimeoutMs: settings.rolloutTimeoutMs,
+    rollbackOnFailure: settings.rollbackOnFailure,
+    claims: ctx.claims,
+    env: ctx.env,
+    logger: ctx.logger,
+  });
+  return { ...result, workloads: deployed.workloads, diagnosis: deployed.diagnosis };
 }

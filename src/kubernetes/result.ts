@@ -1,7 +1,14 @@
 import type { WorkloadKind } from '../inputs.js';
 import type { KubeTarget } from './kubeconfig.js';
 
-export type WorkloadOutcome = 'rolled-out' | 'unchanged' | 'failed' | 'rolled-back' | 'timed-out';
+/** `patched`: rollout-timeout 0, so the rollout was not awaited. */
+export type WorkloadOutcome =
+  'rolled-out' | 'unchanged' | 'patched' | 'failed' | 'rolled-back' | 'timed-out';
+
+/** Whether the step succeeds with this outcome. */
+export function isSuccess(outcome: WorkloadOutcome): boolean {
+  return outcome === 'rolled-out' || outcome === 'unchanged' || outcome === 'patched';
+}
 
 export interface ContainerChange {
   name: string;

@@ -1,0 +1,329 @@
+import { ActionError, formatError } from '../errors.js';
+import type { ImageAssignment, WorkloadRef } from '../inputs.js';
+import type { Logger } from '../logger.js';
+import type { Claims } from '../oidc/claims.js';
+import { KubeApiError, type Query } from './client.js';
+import { diagnose, type Diagnosis } from './diagnose.js';
+import { explainApiError } from './explain.js';
+import { qualifiedName, workloadPath, type Workload } from './objects.js';
+import type { ContainerChange, WorkloadOutcome, WorkloadResult } from './result.js';
+import { waitForRollout, type WaitOutcome, type WatchingClient } from './rollout.js';
+import { changeCause, imagePatch, isUnchanged, planImages, reverseChanges } from './set-image.js';
+
+export interface DeployClient extends WatchingClient {
+  get<T>(path: string, query?: Query): Promise<T>;
+  patch<T>(path: string, body: unknown): Promise<T>;
+}
+
+export interface DeployRequest {
+  client: DeployClient;
+  namespace: string;
+  workloads: WorkloadRef[];
+  images: ImageAssignment[];
+  /** 0: patch and report without waiting. */
+  rolloutTimeoutMs: number;
+  rollbackOnFailure: boolean;
+  claims: Claims;
+  /** GITHUB_REPOSITORY, GITHUB_SHA, GITHUB_RUN_ID for the change-cause annotation. */
+  env: NodeJS.ProcessEnv;
+  logger: Logger;
+  /** Passed to each wait (tests shorten them). */
+  waitTuning?: { backoff?: { baseMs: number; maxMs: number }; watchTimeoutSeconds?: () => number };
+}
+
+export interface DeployResult {
+  workloads: WorkloadResult[];
+  diagnosis: string | undefined;
+}
+
+interface Planned {
+  ref: WorkloadRef;
+  object: Workload;
+  changes: ContainerChange[];
+}
+
+/**
+ * `kubectl set image` + `kubectl rollout status --timeout` for every workload, with the checks
+ * kubectl lacks: every workload and container is validated before anything is patched, a
+ * failed rollout is diagnosed and, if asked, rolled back. API refusals become explanations.
+ */
+export async function deploy(request: DeployRequest): Promise<DeployResult> {
+  const { client, namespace, logger } = request;
+  const kinds = request.workloads.map((w) => w.kind);
+  const explain = (error: unknown, doing: string) =>
+    explainApiError(error, doing, { namespace, kinds, claims: request.claims });
+
+  const planned = await validate(request, explain);
+
+  // Patch one at a time, so a refusal leaves as few workloads changed as possible.
+  const started = new Map<WorkloadRef, number>();
+  const patched: Planned[] = [];
+  const results = new Map<WorkloadRef, WorkloadResult>();
+  for (const plan of planned) {
+    const { ref, object, changes } = plan;
+    started.set(ref, Date.now());
+    const label = `${ref.kind}.apps/${ref.name}`;
+    if (isUnchanged(changes)) {
+      logger.info(`${label} already runs the requested images: left unchanged`);
+      results.set(
+        ref,
+        result(plan, 'unchanged', 'already at the requested images', started, namespace),
+      );
+      continue;
+    }
+    try {
+      await client.patch(
+        workloadPath(ref.kind, namespace, ref.name),
+        imagePatch(object, changes, changeCause(ref, changes, request.env)),
+      );
+    } catch (error) {
+      const explained = explain(error, `patch ${ref.kind}/${ref.name}`);
+      if (patched.length > 0 && explained instanceof ActionError) {
+        const done = patched.map((p) => `${p.ref.kind}/${p.ref.name}`).join(', ');
+        throw withNote(explained, `already patched: ${done}`);
+      }
+      throw explained;
+    }
+    logger.info(`${label} image updated`);
+    patched.push(plan);
+  }
+
+  if (request.rolloutTimeoutMs === 0) {
+    for (const plan of patched) {
+      results.set(
+        plan.ref,
+        result(plan, 'patched', 'patched; not waiting (rollout-timeout: 0)', started, namespace),
+      );
+    }
+    return {
+      workloads: planned.map((p) => results.get(p.ref) as WorkloadResult),
+      diagnosis: undefined,
+    };
+  }
+
+  const several = patched.length > 1;
+  const waits = await waitAll(patched, request, several, explain).catch((error: unknown) => {
+    // The patches went through: say so, or the user would think nothing changed.
+    if (!(error instanceof ActionError)) throw error;
+    const set = patched.map((p) => `${p.ref.kind}/${p.ref.name}`).join(', ');
+    throw withNote(error, `the new images were already set on ${set}`);
+  });
+  const diagnoses: string[] = [];
+  const failed: Array<{ plan: Planned; outcome: WaitOutcome }> = [];
+  for (const [index, plan] of patched.entries()) {
+    const outcome = waits[index] as WaitOutcome;
+    if (outcome.result === 'done') {
+      results.set(plan.ref, result(plan, 'rolled-out', outcome.message, started, namespace));
+    } else {
+      failed.push({ plan, outcome });
+    }
+  }
+
+  // Diagnosed at once, reported in input order.
+  const found = await Promise.all(
+    failed.map(({ plan, outcome }) =>
+      diagnose({
+        client,
+        kind: plan.ref.kind,
+        name: plan.ref.name,
+        namespace,
+        workload: outcome.last ?? plan.object,
+        changes: plan.changes,
+      }),
+    ),
+  );
+  for (const [index, { plan, outcome }] of failed.entries()) {
+    const { ref } = plan;
+    const diagnosis = found[index] as Diagnosis;
+    logger.warning(`${ref.kind}/${ref.name}: ${outcome.message}`);
+    for (const line of diagnosis.lines) logger.info(`${ref.kind}/${ref.name}: ${line}`);
+    diagnoses.push(`${diagnosis.markdown}\n\n_${outcome.message}_`);
+  }
+
+  const rollbacks = request.rollbackOnFailure ? failed : [];
+  const rolledBack = await Promise.all(
+    rollbacks.map(({ plan }) =>
+      // A refused rollback must not hide the failure it answers: it becomes part of the result.
+      rollBack(plan, request, explain).catch((error: unknown): WaitOutcome => {
+        const text = error instanceof Error ? error.message : String(error);
+        logger.warning(
+          `${plan.ref.kind}/${plan.ref.name}: the rollback failed: ${formatError(error)}`,
+        );
+        return { result: 'failed', message: text, last: undefined };
+      }),
+    ),
+  );
+  for (const { plan, outcome } of failed) {
+    const index = rollbacks.findIndex((r) => r.plan === plan);
+    const back = index >= 0 ? rolledBack[index] : undefined;
+    const kind: WorkloadOutcome = outcome.result === 'timed-out' ? 'timed-out' : 'failed';
+    if (back?.result === 'done') {
+      results.set(
+        plan.ref,
+        result(
+          plan,
+          'rolled-back',
+          `${outcome.message}; rolled back to the previous images`,
+          started,
+          namespace,
+        ),
+      );
+    } else if (back) {
+      results.set(
+        plan.ref,
+        result(
+          plan,
+          kind,
+          `${outcome.message}; the rollback did not finish: ${back.message}`,
+          started,
+          namespace,
+        ),
+      );
+    } else {
+      results.set(plan.ref, result(plan, kind, outcome.message, started, namespace));
+    }
+  }
+
+  return {
+    workloads: planned.map((p) => results.get(p.ref) as WorkloadResult),
+    diagnosis: diagnoses.length > 0 ? diagnoses.join('\n\n') : undefined,
+  };
+}
+
+/**
+ * Reads every workload and matches every image line against it before anything changes:
+ * all problems are reported at once, in one error, and nothing is patched.
+ */
+async function validate(
+  request: DeployRequest,
+  explain: (error: unknown, doing: string) => unknown,
+): Promise<Planned[]> {
+  const { client, namespace } = request;
+  const reads = await Promise.allSettled(
+    request.workloads.map((ref) =>
+      client.get<Workload>(workloadPath(ref.kind, namespace, ref.name)),
+    ),
+  );
+  const problems: string[] = [];
+  const planned: Planned[] = [];
+  for (const [index, ref] of request.workloads.entries()) {
+    const read = reads[index] as PromiseSettledResult<Workload>;
+    if (read.status === 'rejected') {
+      if (read.reason instanceof KubeApiError && read.reason.statusCode === 404) {
+        problems.push(`${qualifiedName(ref.kind, ref.name)} not found`);
+        continue;
+      }
+      throw explain(read.reason, `get ${ref.kind}/${ref.name}`);
+    }
+    const plan = planImages(read.value, request.images);
+    for (const problem of plan.problems) problems.push(`${ref.kind}/${ref.name}: ${problem}`);
+    planned.push({ ref, object: read.value, changes: plan.changes });
+  }
+  if (problems.length > 0) {
+    throw new ActionError(
+      `Inputs "workloads" and "images" do not match the cluster (namespace "${namespace}"): ${problems.join('; ')}. Nothing was changed.`,
+      'Check the workload names and kinds (deployment/NAME, statefulset/NAME, daemonset/NAME), the namespace, and the container names in "images" (kubectl get KIND NAME -o jsonpath=\'{.spec.template.spec.containers[*].name}\').',
+    );
+  }
+  return planned;
+}
+
+/** Waits for every patched workload at once; a refusal stops them all. */
+async function waitAll(
+  plans: Planned[],
+  request: DeployRequest,
+  several: boolean,
+  explain: (error: unknown, doing: string) => unknown,
+): Promise<WaitOutcome[]> {
+  const stop = new AbortController();
+  const settled = await Promise.allSettled(
+    plans.map((plan) =>
+      waitFor(
+        plan,
+        request,
+        several ? `${plan.ref.kind}/${plan.ref.name}: ` : '',
+        stop.signal,
+      ).catch((error: unknown) => {
+        stop.abort();
+        throw explain(error, `watch ${plan.ref.kind}/${plan.ref.name}`);
+      }),
+    ),
+  );
+  const failure = settled.find((s) => s.status === 'rejected');
+  if (failure) throw failure.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<WaitOutcome>).value);
+}
+
+function waitFor(
+  plan: Planned,
+  request: DeployRequest,
+  prefix: string,
+  signal?: AbortSignal,
+): Promise<WaitOutcome> {
+  return waitForRollout({
+    client: request.client,
+    kind: plan.ref.kind,
+    name: plan.ref.name,
+    namespace: request.namespace,
+    timeoutMs: request.rolloutTimeoutMs,
+    logger: request.logger,
+    prefix,
+    ...(signal ? { signal } : {}),
+    ...request.waitTuning,
+  });
+}
+
+/** Patches the images read before the deploy back in, and waits for that rollout too. */
+async function rollBack(
+  plan: Planned,
+  request: DeployRequest,
+  explain: (error: unknown, doing: string) => unknown,
+): Promise<WaitOutcome> {
+  const { ref } = plan;
+  const back = reverseChanges(plan.changes);
+  const latest = await request.client
+    .get<Workload>(workloadPath(ref.kind, request.namespace, ref.name))
+    .catch((error: unknown) => {
+      throw explain(error, `get ${ref.kind}/${ref.name} to roll it back`);
+    });
+  request.logger.info(
+    `${ref.kind}/${ref.name}: rolling back to ${back
+      .filter((c) => c.previousImage !== c.newImage)
+      .map((c) => `${c.name}=${c.newImage}`)
+      .join(' ')}`,
+  );
+  try {
+    await request.client.patch(
+      workloadPath(ref.kind, request.namespace, ref.name),
+      imagePatch(latest, back, changeCause(ref, back, request.env, 'rollback')),
+    );
+  } catch (error) {
+    throw explain(error, `patch ${ref.kind}/${ref.name} back to its previous images`);
+  }
+  // Prefixed even alone: its lines must not read as the deploy's own success.
+  return waitFor(plan, request, `rollback of ${ref.kind}/${ref.name}: `);
+}
+
+/** The same error with a note appended to its message. */
+function withNote(error: ActionError, note: string): ActionError {
+  return new ActionError(`${error.message.replace(/\.$/, '')}; ${note}.`, error.hint);
+}
+
+function result(
+  plan: Planned,
+  outcome: WorkloadOutcome,
+  message: string,
+  started: Map<WorkloadRef, number>,
+  namespace: string,
+): WorkloadResult {
+  const seconds = (Date.now() - (started.get(plan.ref) ?? Date.now())) / 1000;
+  return {
+    kind: plan.ref.kind,
+    name: plan.ref.name,
+    namespace,
+    containers: plan.changes,
+    result: outcome,
+    seconds: Math.round(seconds * 10) / 10,
+    message,
+  };
+}

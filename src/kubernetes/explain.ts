@@ -1,0 +1,177 @@
+import { stringify } from 'yaml';
+import { ActionError } from '../errors.js';
+import type { WorkloadKind } from '../inputs.js';
+import type { Claims } from '../oidc/claims.js';
+import { KubeApiError, KubeNetworkError } from './client.js';
+import { WORKLOAD_RESOURCES } from './objects.js';
+
+/** Who was refused what, read from a 403's message. */
+export interface Refusal {
+  user: string;
+  verb: string;
+  resource: string;
+  group: string;
+  /** Undefined: refused at the cluster scope. */
+  namespace: string | undefined;
+}
+
+// The API server's wording (k8s.io/apiserver/pkg/endpoints/handlers/responsewriters/errors.go).
+const FORBIDDEN =
+  /User "((?:[^"\\]|\\.)*)" cannot (\S+) resource "([^"]+)" in API group "([^"]*)" (?:in the namespace "([^"]+)"|at the cluster scope)/;
+
+export function parseForbidden(message: string): Refusal | undefined {
+  const m = FORBIDDEN.exec(message);
+  if (!m) return undefined;
+  return {
+    user: (m[1] as string).replace(/\\(.)/g, '$1'),
+    verb: m[2] as string,
+    resource: m[3] as string,
+    group: m[4] as string,
+    namespace: m[5],
+  };
+}
+
+export const ROLE_NAME = 'oidc-deploy-action';
+
+/**
+ * A Role and RoleBinding granting `user` exactly what this action does in `namespace`:
+ * get/list/watch/patch on the workload kinds used, and list on the objects the diagnosis
+ * reads (ReplicaSets for deployments, pods, events).
+ */
+export function rbacYaml(user: string, namespace: string, kinds: WorkloadKind[]): string {
+  const resources = [...new Set(kinds)].sort().map((k) => WORKLOAD_RESOURCES[k].resource);
+  const rules: Array<Record<string, unknown>> = [
+    { apiGroups: ['apps'], resources, verbs: ['get', 'list', 'watch', 'patch'] },
+  ];
+  if (kinds.includes('deployment')) {
+    rules.push({ apiGroups: ['apps'], resources: ['replicasets'], verbs: ['list'] });
+  }
+  rules.push({ apiGroups: [''], resources: ['pods', 'events'], verbs: ['list'] });
+  const role = {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'Role',
+    metadata: { name: ROLE_NAME, namespace },
+    rules,
+  };
+  const binding = {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: { name: ROLE_NAME, namespace },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: ROLE_NAME },
+    subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
+  };
+  return `${stringify(role, { lineWidth: 0 })}---\n${stringify(binding, { lineWidth: 0 })}`;
+}
+
+/** A 403 as an ActionError: who the cluster saw, what it refused, and the RBAC to apply. */
+export function explainForbidden(
+  error: KubeApiError,
+  doing: string,
+  namespace: string,
+  kinds: WorkloadKind[],
+): ActionError {
+  const refusal = parseForbidden(error.status?.message ?? '');
+  if (!refusal) {
+    return new ActionError(
+      `The cluster refused to ${doing}: ${error.message}`,
+      'Grant the user this token maps to get, list, watch and patch on the workloads, and list on pods and events, in the namespace.',
+    );
+  }
+  const what = `${refusal.resource}${refusal.group ? `.${refusal.group}` : ''}`;
+  const where = refusal.namespace ? `in namespace "${refusal.namespace}"` : 'at the cluster scope';
+  return new ActionError(
+    `The cluster refused to ${doing}: user "${refusal.user}" may not ${refusal.verb} ${what} ${where}.`,
+    [
+      `The cluster authenticated the token as user "${refusal.user}" but RBAC grants it no "${refusal.verb}" on ${what}.`,
+      'Grant exactly what this action needs with (kubectl apply -f role.yaml):',
+      '',
+      rbacYaml(refusal.user, refusal.namespace ?? namespace, kinds),
+    ].join('\n'),
+  );
+}
+
+/**
+ * A 401 as an ActionError. The API server never says why (its body is always "Unauthorized"),
+ * so this lists what it checks: the token's issuer, audience and expiry against the cluster's
+ * AuthenticationConfiguration.
+ */
+export function explainUnauthorized(
+  doing: string,
+  claims: Claims,
+  now: number = Date.now(),
+): ActionError {
+  const exp = new Date(claims.exp * 1000).toISOString();
+  const expired = claims.exp * 1000 <= now;
+  const aud = claims.aud[0] ?? '<audience>';
+  const example = (prefix: string, issuer: string, audience: string) =>
+    [
+      'apiVersion: apiserver.config.k8s.io/v1beta1  # v1 from Kubernetes 1.34',
+      'kind: AuthenticationConfiguration',
+      'jwt:',
+      '  - issuer:',
+      `      url: ${issuer}`,
+      '      audiences:',
+      `        - ${audience}`,
+      '    claimMappings:',
+      '      username:',
+      '        claim: sub',
+      `        prefix: "${prefix}"`,
+    ].join('\n');
+  return new ActionError(
+    `The cluster did not accept the ID token (401 Unauthorized) when asked to ${doing}.`,
+    [
+      'The API server does not say why; it checks these against its AuthenticationConfiguration (--authentication-config):',
+      `  iss: ${claims.iss}  must equal jwt[].issuer.url exactly`,
+      `  aud: ${claims.aud.join(', ') || '(none)'}  one must be in jwt[].issuer.audiences (set input "audience" to request another)`,
+      `  exp: ${exp}${expired ? '  (expired)' : ''}`,
+      `  sub: ${claims.sub}  becomes the user via claimMappings.username (claim: sub, with a prefix)`,
+      "The cluster must also reach the issuer's discovery document and JWKS.",
+      '',
+      'For this token:',
+      example(usernamePrefix(claims.iss), claims.iss, aud),
+      '',
+      'Forgejo, e.g.:',
+      example(
+        'forgejo:',
+        'https://forgejo.example.com/api/actions',
+        'https://forgejo.example.com/OWNER',
+      ),
+      '',
+      'GitHub, e.g.:',
+      example('github:', 'https://token.actions.githubusercontent.com', 'https://github.com/OWNER'),
+    ].join('\n'),
+  );
+}
+
+/** A username prefix naming the platform, so cluster users from CI are recognisable. */
+function usernamePrefix(issuer: string): string {
+  if (/token\.actions\.githubusercontent\.com|\/_services\/token$/.test(issuer)) return 'github:';
+  if (/\/api\/actions\/?$/.test(issuer)) return 'forgejo:';
+  return 'oidc:';
+}
+
+/** Turns an API refusal into the explanation the user needs; other errors pass through. */
+export function explainApiError(
+  error: unknown,
+  doing: string,
+  context: { namespace: string; kinds: WorkloadKind[]; claims: Claims },
+): unknown {
+  if (error instanceof KubeApiError) {
+    if (error.statusCode === 401) return explainUnauthorized(doing, context.claims);
+    if (error.statusCode === 403) {
+      return explainForbidden(error, doing, context.namespace, context.kinds);
+    }
+    return new ActionError(
+      `The cluster refused to ${doing}: ${error.message} (HTTP ${error.statusCode}).`,
+    );
+  }
+  if (error instanceof KubeNetworkError) {
+    return new ActionError(
+      `Could not reach the cluster to ${doing}: ${error.message}.`,
+      error.tls
+        ? "The API server's certificate was not signed by the kubeconfig's CA: check the cluster's certificate-authority-data (base64 of the CA's PEM) and the server address (or tls-server-name)."
+        : "Check that the runner can reach the API server (the kubeconfig's server address, firewalls). This action does not use HTTPS_PROXY for the cluster.",
+    );
+  }
+  return error;
+}

@@ -83,8 +83,9 @@ const KUBERNETES_INPUTS = [
   'user',
   'workloads',
   'images',
-  'kubeconfig-credentials',
 ] as const;
+// Inputs with a default (kubeconfig-credentials, rollout-timeout, role-duration-seconds, ...) are
+// never in these lists: a runner passes every default, so "given" cannot be told from "defaulted".
 const AWS_INPUTS = ['role-to-assume', 'aws-region', 'role-session-name', 'sts-endpoint'] as const;
 const CHAINGUARD_INPUTS = ['chainguard-identity'] as const;
 
@@ -261,7 +262,7 @@ function readKubernetes(input: InputReader, common: CommonSettings): KubernetesS
     throw new ActionError('Input "rollout-timeout" is longer than 6h, the longest a job may run.');
   }
 
-  const credentials = input('kubeconfig-credentials').toLowerCase() || 'static';
+  const credentials = input('kubeconfig-credentials').toLowerCase() || 'refresh';
   if (credentials !== 'static' && credentials !== 'refresh') {
     throw new ActionError(
       `Input "kubeconfig-credentials" is "${printable(credentials)}".`,

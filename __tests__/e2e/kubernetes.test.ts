@@ -68,8 +68,12 @@ function filesHolding(run: RunResult, secret: string): string[] {
   return found;
 }
 
+/** Static credentials unless a test asks otherwise: most tests here are about the token in the file. */
 async function runKubernetes(inputs: Record<string, string>): Promise<RunResult> {
-  return runAction({ inputs: { audience: AUDIENCE, ...inputs }, env: issuer.env() });
+  return runAction({
+    inputs: { audience: AUDIENCE, 'kubeconfig-credentials': 'static', ...inputs },
+    env: issuer.env(),
+  });
 }
 
 describe('kubernetes mode: the written kubeconfig works for kubectl in a later step', () => {

@@ -106,7 +106,7 @@ describe('kubernetes inputs', () => {
       source: { kind: 'kubeconfig', text: KUBECONFIG },
       workloads: [],
       images: [],
-      credentials: 'static',
+      credentials: 'refresh',
       rolloutTimeoutMs: 300_000,
       rollbackOnFailure: false,
       insecureSkipTlsVerify: false,

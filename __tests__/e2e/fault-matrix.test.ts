@@ -5,11 +5,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChainguardSts, type ChainguardSts } from '../fixtures/chainguard-sts.js';
 import { startIssuer, type Issuer } from '../fixtures/issuer.js';
+import {
+  startKubeApiServer,
+  type KubeApiServer,
+  type KubeFault,
+} from '../fixtures/kube-apiserver.js';
 import { startSts, type TestSts } from '../fixtures/sts.js';
 import { errorAnnotations, runAction, type RunResult } from '../helpers/runner.js';
 
 const ROLE = 'arn:aws:iam::111122223333:role/deploy';
 const IDENTITY = 'c'.repeat(40);
+const AUDIENCE = 'https://kubernetes.fixture';
 
 interface Row {
   peer: string;
@@ -32,14 +38,21 @@ describe('fault matrix', () => {
   let issuer: Issuer;
   let sts: TestSts;
   let chainguard: ChainguardSts;
+  let kube: KubeApiServer;
   beforeAll(async () => {
     issuer = await startIssuer();
+    kube = await startKubeApiServer({
+      issuer: issuer.issuer,
+      audiences: [AUDIENCE],
+      usernamePrefix: 'forgejo:',
+      stepMs: 20,
+    });
     sts = await startSts();
     chainguard = await startChainguardSts();
     chainguard.identities.set(IDENTITY, { issuer: issuer.issuer, subject: issuer.subject });
   });
   afterAll(async () => {
-    await Promise.all([issuer.close(), sts.close(), chainguard.close()]);
+    await Promise.all([issuer.close(), sts.close(), chainguard.close(), kube.close()]);
     const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
     console.log(
       [
@@ -132,6 +145,154 @@ describe('fault matrix', () => {
         expect(errorAnnotations(run)[0]).toMatch(/no (complete )?answer/);
       } finally {
         sts.always = undefined;
+      }
+    });
+  });
+
+  describe('Kubernetes API during a deploy', () => {
+    let seq = 0;
+    /** A fresh deployment per row, so rows never see each other's rollouts. */
+    function seed(): string {
+      const name = `web-${++seq}`;
+      kube.addDeployment({ name, namespace: 'demo', replicas: 2 });
+      return name;
+    }
+    function deploy(name: string) {
+      return runAction({
+        inputs: {
+          kubeconfig: kube.kubeconfig(undefined, { namespace: 'demo' }),
+          audience: AUDIENCE,
+          workloads: `deployment/${name}`,
+          images: `${name}=nginx:1.27`,
+          'rollout-timeout': '60s',
+        },
+        env: issuer.env(),
+      });
+    }
+    const count = (
+      from: number,
+      name: string,
+      test: (path: string, query: Record<string, string>, method: string) => boolean,
+    ) =>
+      kube.requests
+        .slice(from)
+        .filter(
+          (r) =>
+            (r.path.endsWith(`/${name}`) || r.query['fieldSelector'] === `metadata.name=${name}`) &&
+            test(r.path, r.query, r.method),
+        ).length;
+    const imageOf = (name: string) => {
+      const object = kube.get('apps/deployments', 'demo', name) as
+        { spec: { template: { spec: { containers: Array<{ image: string }> } } } } | undefined;
+      return object?.spec.template.spec.containers[0]?.image;
+    };
+    const isWatch = (_p: string, q: Record<string, string>) =>
+      q['watch'] === 'true' || q['watch'] === '1';
+    const isGet = (p: string, _q: Record<string, string>, m: string) =>
+      m === 'GET' && !p.endsWith('/deployments');
+    const isPatch = (_p: string, _q: Record<string, string>, m: string) => m === 'PATCH';
+
+    it.each<
+      [
+        string,
+        (name: string) => KubeFault,
+        (p: string, q: Record<string, string>, m: string) => boolean,
+        number,
+      ]
+    >([
+      [
+        '429 with Retry-After on the first GET',
+        (n) => ({
+          status: 429,
+          retryAfterSeconds: 1,
+          match: { method: 'GET', path: new RegExp(`/deployments/${n}$`) },
+        }),
+        isGet,
+        2,
+      ],
+      [
+        '503 on the PATCH',
+        (n) => ({
+          status: 503,
+          match: { method: 'PATCH', path: new RegExp(`/deployments/${n}$`) },
+        }),
+        isPatch,
+        2,
+      ],
+      [
+        'watch stream cut after the first event',
+        () => ({ kind: 'drop', afterEvents: 1, match: { watch: true } }),
+        isWatch,
+        2,
+      ],
+      ['410 Gone on the watch', () => ({ kind: 'gone', match: { watch: true } }), isWatch, 2],
+      [
+        'ERROR event (410) on the watch',
+        () => ({ kind: 'gone-event', match: { watch: true } }),
+        isWatch,
+        2,
+      ],
+    ])('%s', async (fault, makeFault, counted, attempts) => {
+      const name = seed();
+      const from = kube.requests.length;
+      kube.faults.push(makeFault(name));
+      const run = await deploy(name);
+      const made = count(from, name, counted);
+      record('Kubernetes API', fault, made, run);
+      expect(run.code, run.stdout).toBe(0);
+      expect(made).toBeGreaterThanOrEqual(attempts);
+      expect(JSON.parse(run.outputs['workloads'] as string)[0].result).toBe('rolled-out');
+      expect(imageOf(name)).toBe('nginx:1.27');
+      kube.faults.length = 0;
+    });
+
+    it('workload deleted mid-rollout', async () => {
+      const name = seed();
+      kube.pause();
+      const from = kube.requests.length;
+      const running = deploy(name);
+      await kube.waitForRequest(
+        (r) => r.query['watch'] === 'true' && r.query['fieldSelector'] === `metadata.name=${name}`,
+        { from, timeoutMs: 20_000 },
+      );
+      kube.deleteWorkload('Deployment', 'demo', name);
+      kube.resume();
+      const run = await running;
+      record('Kubernetes API', 'workload deleted mid-rollout', count(from, name, isWatch), run);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(/has been deleted/);
+    });
+
+    it('the token expires mid-wait and the API answers 401 on the re-watch', async () => {
+      const name = seed();
+      issuer.setLifetime(3);
+      kube.pause();
+      try {
+        const tokens = issuer.issued.length;
+        const from = kube.requests.length;
+        const running = deploy(name);
+        await kube.waitForRequest(
+          (r) =>
+            r.query['watch'] === 'true' && r.query['fieldSelector'] === `metadata.name=${name}`,
+          { from, timeoutMs: 20_000 },
+        );
+        await new Promise((resolve) => setTimeout(resolve, 4000)); // past the token's exp
+        kube.dropWatches();
+        await kube.waitForRequest((r) => r.status === 401, { from, timeoutMs: 20_000 });
+        kube.resume();
+        const run = await running;
+        record(
+          'Kubernetes API',
+          '401 after the token expired mid-wait',
+          issuer.issued.length - tokens,
+          run,
+        );
+        expect(run.code, run.stdout).toBe(0);
+        expect(issuer.issued.length - tokens).toBe(2);
+        expect(run.stdout).toMatch(/The ID token expired .* requested a new one/);
+      } finally {
+        issuer.setLifetime(3600);
+        kube.resume();
       }
     });
   });

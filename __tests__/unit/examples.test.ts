@@ -90,9 +90,10 @@ const answers = JSON.parse(
   ),
 ) as string[][];
 const errorsOf = (index: number) => answers[index] as string[];
-const [badWorkflow, forgejoOnly, action, brokenAction] = [0, 1, 2, 3].map((i) =>
-  errorsOf(workflows.length + i),
-);
+const badWorkflow = errorsOf(workflows.length);
+const forgejoOnly = errorsOf(workflows.length + 1);
+const action = errorsOf(workflows.length + 2);
+const brokenAction = errorsOf(workflows.length + 3);
 
 function actionSteps(workflow: Workflow): Step[] {
   return Object.values(workflow.jobs)

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { trustPolicy, type RefusalContext } from '../../src/aws/explain.js';
 import { rbacYaml } from '../../src/kubernetes/explain.js';
+import { readSettings } from '../../src/inputs.js';
 import { planKubeconfig } from '../../src/kubernetes/kubeconfig.js';
 import type { Claims } from '../../src/oidc/claims.js';
 import { ROOT } from '../helpers/runner.js';
@@ -144,6 +145,64 @@ describe('docs/kubernetes.md', () => {
           prefix: expect.stringMatching(/:$/),
         });
       }
+    }
+  });
+});
+
+describe('snippets that use the action', () => {
+  const inputs = Object.keys((parse(read('action.yml')) as { inputs: object }).inputs);
+
+  /** Every `uses: …oidc-deploy-action…` step in the YAML blocks of a page. */
+  function steps(page: string): Array<Record<string, string>> {
+    const found: Array<Record<string, string>> = [];
+    const visit = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(visit);
+      else if (node && typeof node === 'object') {
+        const step = node as { uses?: unknown; with?: Record<string, string> };
+        if (typeof step.uses === 'string' && step.uses.includes('oidc-deploy-action')) {
+          found.push(step.with ?? {});
+        }
+        Object.values(node).forEach(visit);
+      }
+    };
+    for (const block of blocks(read(page), 'yaml')) {
+      for (const doc of parseAllDocuments(block)) visit(doc.toJS());
+    }
+    return found;
+  }
+
+  /** readSettings on a step's `with`, each expression replaced by a value of the shape it stands for. */
+  function settings(step: Record<string, string>) {
+    const names = Object.keys(step).map((n) => `INPUT_${n.toUpperCase()}`);
+    Object.entries(step).forEach(([name, value]) => {
+      const placeholder =
+        name === 'chainguard-identity'
+          ? `${'0'.repeat(40)}/${'0'.repeat(16)}`
+          : `registry.example/app@sha256:${'0'.repeat(64)}`;
+      process.env[`INPUT_${name.toUpperCase()}`] = String(value).replace(
+        /\$\{\{[^}]*\}\}/g,
+        placeholder,
+      );
+    });
+    try {
+      return readSettings(process.env);
+    } finally {
+      for (const name of names) delete process.env[name];
+    }
+  }
+
+  const withSteps = pages.filter((page) => steps(page).length > 0);
+
+  it('are found in the README and the setup guides', () => {
+    expect(withSteps).toEqual(
+      expect.arrayContaining(['README.md', 'docs/aws.md', 'docs/chainguard.md']),
+    );
+  });
+
+  it.each(withSteps)('%s: only inputs of action.yml, accepted by the action', (page) => {
+    for (const step of steps(page)) {
+      for (const name of Object.keys(step)) expect(inputs, page).toContain(name);
+      expect(() => settings(step), JSON.stringify(step)).not.toThrow();
     }
   });
 });

@@ -626,7 +626,7 @@ function explainApiError(error, doing, context) {
     if (error instanceof KubeNetworkError) {
         return new errors/* ActionError */.l(`Could not reach the cluster to ${doing}: ${error.message}.`, error.tls
             ? "The API server's certificate was not signed by the kubeconfig's CA: check the cluster's certificate-authority-data (base64 of the CA's PEM) and the server address (or tls-server-name)."
-            : "Check that the runner can reach the API server (the kubeconfig's server address, firewalls). This action does not use HTTPS_PROXY for the cluster.");
+            : "Check that the runner can reach the API server (the kubeconfig's server address, firewalls). A proxy comes from the cluster's proxy-url, else HTTPS_PROXY unless NO_PROXY exempts the server.");
     }
     return error;
 }

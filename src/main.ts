@@ -9,7 +9,7 @@ import type { ModeContext } from './mode.js';
 import { claimRows, decodeClaims, verifyIdToken, type Claims } from './oidc/claims.js';
 import { requestIdToken } from './oidc/token.js';
 import { STATE } from './state.js';
-import { writeSummary } from './summary.js';
+import { writeFailureSummary, writeSummary } from './summary.js';
 
 export interface TokenResult {
   mode: 'token';
@@ -59,7 +59,9 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       );
     }
   } catch (error) {
-    core.setFailed(formatError(error));
+    const message = formatError(error);
+    core.setFailed(message);
+    writeFailureSummary(message);
   }
 }
 

@@ -5,7 +5,7 @@ import { claimRows, type Claims } from './oidc/claims.js';
 /** The job summary's Markdown: what was done, for whom, until when. Never a secret. */
 export function renderSummary(claims: Claims, result: Result, showClaims: boolean): string {
   const parts: string[] = [`### OIDC Deploy: ${result.mode}`, ''];
-  parts.push(table(['', ''], modeRows(result)), '');
+  parts.push(table(['setting', 'value'], modeRows(result)), '');
   if (result.mode === 'kubernetes' && result.workloads) {
     parts.push(
       table(
@@ -98,5 +98,24 @@ export function writeSummary(claims: Claims, result: Result, showClaims: boolean
     core.warning(
       `Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`,
     );
+  }
+}
+
+/** A failed step's summary: the error and its hint, so the run page says why without the log. */
+export function writeFailureSummary(message: string): void {
+  const fence = '`'.repeat(3);
+  try {
+    core.appendSummary(
+      [
+        '### OIDC Deploy: failed',
+        '',
+        `${fence}text`,
+        message.split(fence).join('` ` `'),
+        fence,
+        '',
+      ].join('\n'),
+    );
+  } catch {
+    // The error is in the log already; a summary that cannot be written changes nothing.
   }
 }

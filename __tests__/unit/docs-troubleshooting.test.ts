@@ -19,7 +19,7 @@ const COMPOSED: Record<string, string> = {
   // withNote: another ActionError's message plus "; the new images were already set on ...".
   'src/kubernetes/deploy.ts …; ….': 'The rollout did not complete',
   // The top-level catch: every ActionError above.
-  'src/main.ts formatError(error)': 'all',
+  'src/main.ts message': 'all',
 };
 
 function siteName(site: { file: string; key: string | undefined; expression: string }): string {

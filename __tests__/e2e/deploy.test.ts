@@ -524,11 +524,12 @@ describe('deploy: failure diagnosis and rollback', () => {
     expect(JSON.stringify(sent[1]?.body)).toContain(
       'oidc-deploy-action rollback deployment/web web=nginx:1.26',
     );
-    // The rollback's rollout was awaited: a second list and watch after the second patch.
+    // The rollback's rollout was awaited: its wait lists the deployment after the second patch
+    // (and watches it unless the list already finds it done).
     const afterRollback = server.requests.indexOf(sent[1] as RecordedRequest);
     expect(
       since(afterRollback).some(
-        (r) => r.verb === 'watch' && r.path.includes(`/namespaces/${namespace}/`),
+        (r) => r.verb === 'list' && r.path === `/apis/apps/v1/namespaces/${namespace}/deployments`,
       ),
     ).toBe(true);
     await runPost(run);

@@ -3,7 +3,7 @@
 // sends for the same change; failures are diagnosed and rolled back; refusals are explained;
 // the wait survives the watch faults client-go survives, and a token that expires mid-wait.
 import { parseAllDocuments } from 'yaml';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startIssuer, type Issuer } from '../fixtures/issuer.js';
 import {
   rules,
@@ -16,7 +16,13 @@ import {
 import { kubectl } from '../fixtures/kube/kubectl.js';
 import { findLeaks, jwtSecrets, maskedValues } from '../helpers/leaks.js';
 import { actionRolloutLines, deployPaused, isRolloutLine } from '../helpers/rollout.js';
-import { errorAnnotations, runAction, runPost, type RunResult } from '../helpers/runner.js';
+import {
+  errorAnnotations,
+  runAction,
+  runPost,
+  type RunOptions,
+  type RunResult,
+} from '../helpers/runner.js';
 
 const AUDIENCE = 'https://kubernetes.fixture';
 const USER = 'forgejo:repo:org/app:ref:refs/heads/main';
@@ -40,11 +46,34 @@ afterAll(async () => {
   await server.close();
   await issuer.close();
 });
+/** Every run (main and post) of the current test, and the tokens handed out before it. */
+let runs: RunResult[] = [];
+let issuedBefore = 0;
 beforeEach(() => {
   server.authorize = () => true;
   server.faults.length = 0;
   server.resume();
+  runs = [];
+  issuedBefore = issuer.issued.length;
 });
+// The leak guard on every run of every test: no token, renewed ones included, anywhere but in
+// `::add-mask::`.
+afterEach(() => {
+  const secrets = [...issuer.issued.slice(issuedBefore).flatMap(jwtSecrets), issuer.requestToken];
+  for (const run of runs) expect(findLeaks(run, secrets)).toEqual([]);
+});
+
+async function action(options: RunOptions): Promise<RunResult> {
+  const run = await runAction(options);
+  runs.push(run);
+  return run;
+}
+
+async function post(main: RunResult): Promise<RunResult> {
+  const run = await runPost(main);
+  runs.push(run);
+  return run;
+}
 
 interface WorkloadOutput {
   kind: string;
@@ -76,7 +105,10 @@ function deploy(
     watched,
     { inputs: inputs(namespace, more), env: issuer.env() },
     duringWatch,
-  );
+  ).then((run) => {
+    runs.push(run);
+    return run;
+  });
 }
 
 function workloadsOutput(run: RunResult): WorkloadOutput[] {
@@ -269,12 +301,12 @@ describe('deploy: success', () => {
     });
 
     expectNoLeak(run, before);
-    const post = await runPost(run);
-    expect(post.code).toBe(0);
+    const postRun = await post(run);
+    expect(postRun.code).toBe(0);
 
     // Run again: every workload is already at the image, so nothing is patched or awaited.
     const again = server.requests.length;
-    const rerun = await runAction({
+    const rerun = await action({
       inputs: inputs(namespace, {
         workloads: 'deployment/web\nstatefulset/db\ndaemonset/agent',
         images: 'app=registry.example/app:2',
@@ -292,7 +324,7 @@ describe('deploy: success', () => {
     );
     expect(since(again).filter((r) => r.method === 'PATCH')).toEqual([]);
     expect(since(again).filter((r) => r.verb === 'watch')).toEqual([]);
-    await runPost(rerun);
+    await post(rerun);
   });
 
   it('sets every container and init container with *=image, as kubectl does; rollout-timeout 0 does not wait', async () => {
@@ -309,7 +341,7 @@ describe('deploy: success', () => {
     const namespace = freshNamespace('star');
     seed(namespace);
     const from = server.requests.length;
-    const run = await runAction({
+    const run = await action({
       inputs: inputs(namespace, {
         workloads: 'web',
         images: '*=registry.example/all:3',
@@ -345,7 +377,7 @@ describe('deploy: success', () => {
     const stored = server.get('apps/deployments', namespace, 'web');
     expect(images(stored)).toEqual(images(server.get('apps/deployments', kubectlNamespace, 'web')));
     expect(images(stored, 'initContainers')).toEqual({ migrate: 'registry.example/all:3' });
-    await runPost(run);
+    await post(run);
   });
 });
 
@@ -354,7 +386,7 @@ describe('deploy: validation before any patch', () => {
     const namespace = freshNamespace('bad');
     seedThree(namespace);
     const from = server.requests.length;
-    const run = await runAction({
+    const run = await action({
       inputs: inputs(namespace, {
         workloads: 'deployment/web\ndeployment/nope\nstatefulset/db',
         images: 'app=registry.example/app:2\nsidecar=busybox:1.37',
@@ -377,14 +409,14 @@ describe('deploy: validation before any patch', () => {
       app: 'registry.example/app:1',
       sidecar: 'busybox:1.36',
     });
-    await runPost(run);
+    await post(run);
   });
 
   it("rejects an unknown container alone with kubectl's words", async () => {
     const namespace = freshNamespace('bad');
     seedThree(namespace);
     const from = server.requests.length;
-    const run = await runAction({
+    const run = await action({
       inputs: inputs(namespace, { workloads: 'deployment/web', images: 'app=x:1\nnope=y:1' }),
       env: issuer.env(),
     });
@@ -395,7 +427,7 @@ describe('deploy: validation before any patch', () => {
       ),
     ]);
     expect(since(from).filter((r) => r.method === 'PATCH')).toEqual([]);
-    await runPost(run);
+    await post(run);
   });
 });
 
@@ -446,7 +478,7 @@ describe('deploy: failure diagnosis and rollback', () => {
       web: 'nginx:does-not-exist',
     });
     expectNoLeak(run, before);
-    await runPost(run);
+    await post(run);
   });
 
   it('shows a crash loop as CrashLoopBackOff with the last exit code', async () => {
@@ -465,7 +497,7 @@ describe('deploy: failure diagnosis and rollback', () => {
       expect(text).toMatch(/pod\/api-[\w-]+: Running/);
       expect(text).toMatch(/Back-off restarting failed container api in pod api-/);
     }
-    await runPost(run);
+    await post(run);
   });
 
   it('with rollback-on-failure: true, restores the previous images, waits for them, and still fails', async () => {
@@ -532,7 +564,7 @@ describe('deploy: failure diagnosis and rollback', () => {
         (r) => r.verb === 'list' && r.path === `/apis/apps/v1/namespaces/${namespace}/deployments`,
       ),
     ).toBe(true);
-    await runPost(run);
+    await post(run);
   });
 });
 
@@ -542,7 +574,7 @@ describe('deploy: refusals explained', () => {
     server.addDeployment({ name: 'web', namespace });
     server.authorize = rules([{ verbs: ['get', 'list', 'watch'] }]);
     const from = server.requests.length;
-    const run = await runAction({
+    const run = await action({
       inputs: inputs(namespace, { workloads: 'web', images: 'web=nginx:1.27' }),
       env: issuer.env(),
     });
@@ -594,14 +626,14 @@ describe('deploy: refusals explained', () => {
       namespaces: [namespace],
     }));
     server.authorize = rules(granted);
-    const retried = await runAction({
+    const retried = await action({
       inputs: inputs(namespace, { workloads: 'web', images: 'web=nginx:1.27' }),
       env: issuer.env(),
     });
     expect(retried.code, retried.stdout).toBe(0);
     expect(workloadsOutput(retried)[0]?.result).toBe('rolled-out');
-    await runPost(run);
-    await runPost(retried);
+    await post(run);
+    await post(retried);
   });
 
   it('a token of the wrong audience: a 401 explained with iss, aud and the AuthenticationConfiguration', async () => {
@@ -609,7 +641,7 @@ describe('deploy: refusals explained', () => {
     server.addDeployment({ name: 'web', namespace });
     const before = issuer.issued.length;
     const from = server.requests.length;
-    const run = await runAction({
+    const run = await action({
       inputs: {
         ...inputs(namespace, { workloads: 'web', images: 'web=nginx:1.27' }),
         audience: 'https://wrong.example',
@@ -631,7 +663,7 @@ describe('deploy: refusals explained', () => {
     // A fresh token is not requested for a token that is far from expiring.
     expect(issuer.issued.length - before).toBe(1);
     expectNoLeak(run, before);
-    await runPost(run);
+    await post(run);
   });
 });
 
@@ -653,7 +685,7 @@ describe('deploy: the wait survives what client-go survives', () => {
     );
     const mine = since(from).filter((r) => r.path.includes(`/namespaces/${namespace}/`));
     expectNoLeak(run, before);
-    await runPost(run);
+    await post(run);
     return {
       run,
       namespace,
@@ -781,6 +813,6 @@ describe('deploy: the wait survives what client-go survives', () => {
     ]);
     // The renewed token is masked the moment it arrives, like the first.
     expectNoLeak(run, before);
-    await runPost(run);
+    await post(run);
   });
 });

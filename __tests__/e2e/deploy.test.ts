@@ -463,11 +463,16 @@ describe('deploy: failure diagnosis and rollback', () => {
       expect(text).toContain(
         'container web: ImagePullBackOff: Back-off pulling image "nginx:does-not-exist"',
       );
-      expect(text).toContain(`pod/${pod}: Failed: Error: ErrImagePull`);
-      expect(text).toContain(`pod/${pod}: Failed: Error: ImagePullBackOff`);
-      expect(text).toMatch(
-        new RegExp(`pod/${pod}: Failed: Failed to pull image "nginx:does-not-exist": .*not found`),
-      );
+      // The pod's Warning events, in the order the kubelet recorded them.
+      const warnings = text
+        .split('\n')
+        .filter((l) => l.includes(`pod/${pod}: Failed: `))
+        .map((l) => l.slice(l.indexOf(': Failed: ') + ': Failed: '.length));
+      expect(warnings).toEqual([
+        expect.stringMatching(/^Failed to pull image "nginx:does-not-exist": .*not found$/),
+        'Error: ErrImagePull',
+        'Error: ImagePullBackOff',
+      ]);
     }
     expect(run.summary).toContain('#### Diagnosis');
     expect(run.summary).toContain(

@@ -573,6 +573,49 @@ describe('deploy: failure diagnosis and rollback', () => {
   });
 });
 
+describe('deploy: several workloads, one failing', () => {
+  it('rolls back only the one that failed; the others keep their new images; the step fails', async () => {
+    const namespace = freshNamespace('mixed');
+    for (const name of ['web', 'api'])
+      server.addDeployment({
+        name,
+        namespace,
+        progressDeadlineSeconds: 1,
+        containers: [{ name: 'app', image: 'registry.example/app:1' }],
+      });
+    // The same image everywhere, but api's new pods cannot pull it.
+    server.setScenario('Deployment', namespace, 'api', 'image-pull');
+    const run = await deploy(namespace, ['web', 'api'], {
+      workloads: 'web\napi',
+      images: 'app=registry.example/app:2',
+      'rollback-on-failure': 'true',
+    });
+    expect(run.code).toBe(1);
+    expect(workloadsOutput(run).map((w) => [w.name, w.result, w.message])).toEqual([
+      ['web', 'rolled-out', 'deployment "web" successfully rolled out'],
+      [
+        'api',
+        'rolled-back',
+        'deployment "api" exceeded its progress deadline; rolled back to the previous images',
+      ],
+    ]);
+    expect(images(server.get('apps/deployments', namespace, 'web'))).toEqual({
+      app: 'registry.example/app:2',
+    });
+    expect(images(server.get('apps/deployments', namespace, 'api'))).toEqual({
+      app: 'registry.example/app:1',
+    });
+    expect(run.stdout).toContain('deployment/web: deployment "web" successfully rolled out');
+    expect(run.stdout).toContain(
+      '::warning::deployment/api: deployment "api" exceeded its progress deadline',
+    );
+    expect(run.stdout).not.toContain('rollback of deployment/web');
+    expect(run.summary).toContain('**deployment/api**');
+    expect(run.summary).not.toContain('**deployment/web**');
+    await post(run);
+  });
+});
+
 describe('deploy: refusals explained', () => {
   it('a user who may not patch: names user, verb and resource, and gives the Role and RoleBinding that fix it', async () => {
     const namespace = freshNamespace('rbac');

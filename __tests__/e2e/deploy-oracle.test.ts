@@ -304,3 +304,88 @@ describe("the action reaches kubectl rollout status's verdict, with its words", 
     ).toEqual([]);
   });
 });
+
+describe('several workloads awaited at once', () => {
+  it("prefixes each line with kind/name, and each workload's lines are kubectl's for it", async () => {
+    const n = ++seq;
+    const theirs = `kubectl-${n}`;
+    const ours = `action-${n}`;
+    const targets = [
+      ['deployment', 'web'],
+      ['statefulset', 'db'],
+      ['daemonset', 'agent'],
+    ] as const;
+    for (const namespace of [theirs, ours]) {
+      const containers = [{ name: 'app', image: 'registry.example/app:1' }];
+      server.addDeployment({ name: 'web', namespace, containers });
+      server.addStatefulSet({ name: 'db', namespace, containers });
+      server.addDaemonSet({ name: 'agent', namespace, containers });
+    }
+    const before = issuer.issued.length;
+    server.pause();
+    let statuses: KubectlResult[];
+    let action: RunResult;
+    try {
+      const from = server.requests.length;
+      const set = await kubectl(
+        [
+          'set',
+          'image',
+          ...targets.map(([k, name]) => `${k}/${name}`),
+          'app=registry.example/app:2',
+          '-n',
+          theirs,
+        ],
+        { kubeconfig },
+      );
+      expect(set.code, set.stderr).toBe(0);
+      const pending = Promise.all(
+        targets.map(([k, name]) =>
+          kubectl(['rollout', 'status', `${k}/${name}`, '-n', theirs, '--timeout=60s'], {
+            kubeconfig,
+            timeoutMs: 90_000,
+          }),
+        ),
+      );
+      const running = runAction({
+        inputs: {
+          kubeconfig: server.kubeconfig(undefined, { namespace: ours }),
+          audience: AUDIENCE,
+          workloads: targets.map(([k, name]) => `${k}/${name}`).join('\n'),
+          images: 'app=registry.example/app:2',
+        },
+        env: issuer.env(),
+        timeoutMs: 90_000,
+      });
+      await Promise.all(
+        [theirs, ours].flatMap((namespace) =>
+          targets.map(([, name]) =>
+            server.waitForRequest(watchOf(namespace, name), { from, timeoutMs: 30_000 }),
+          ),
+        ),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      server.resume();
+      [statuses, action] = await Promise.all([pending, running]);
+    } finally {
+      server.resume();
+    }
+    expect(action.code, action.stdout).toBe(0);
+    for (const [index, [k, name]] of targets.entries()) {
+      const status = statuses[index] as KubectlResult;
+      expect(status.code, status.stderr).toBe(0);
+      const kubectlLines = status.stdout.split('\n').filter(Boolean);
+      const actionLines = actionRolloutLines(action, k, name, `${k}/${name}: `);
+      expect(actionLines.length, `${k}/${name}`).toBeGreaterThan(1);
+      expect(actionLines).toEqual(collapsed(kubectlLines));
+      expect(actionLines.at(-1)).toBe(kubectlLines.at(-1));
+    }
+    // No unprefixed rollout line: with several waits, every line says whose it is.
+    const unprefixed = action.stdout.split('\n').filter((l) => isRolloutLine(l));
+    expect(unprefixed).toEqual([]);
+    expect(
+      findLeaks(action, [...issuer.issued.slice(before).flatMap(jwtSecrets), issuer.requestToken]),
+    ).toEqual([]);
+    await runPost(action);
+  });
+});

@@ -543,11 +543,11 @@ describe('deploy: failure diagnosis and rollback', () => {
     const stored = server.get('apps/deployments', namespace, 'web');
     expect(images(stored)).toEqual({ web: 'nginx:1.26', sidecar: 'busybox:1.36' });
     const live = server.list('pods', namespace).filter((p) => !p.metadata['deletionTimestamp']);
-    expect(
-      live.map(
-        (p) => images({ spec: { template: { spec: p['spec'] } } } as unknown as KubeObject)['web'],
-      ),
-    ).toEqual(['nginx:1.26', 'nginx:1.26', 'nginx:1.26']);
+    const podImage = (pod: KubeObject) =>
+      (pod['spec'] as { containers: Array<{ name: string; image: string }> }).containers.find(
+        (c) => c.name === 'web',
+      )?.image;
+    expect(live.map(podImage)).toEqual(['nginx:1.26', 'nginx:1.26', 'nginx:1.26']);
     const sent = patches(from, namespace);
     expect(sent).toHaveLength(2);
     expect((sent[1]?.body as { spec: unknown }).spec).toEqual({

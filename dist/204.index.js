@@ -324,7 +324,7 @@ class KubeClient {
                 continue;
             }
             if ((code === 429 || code >= 500) && attempt < maxAttempts) {
-                await delay(250 * 2 ** attempt);
+                await delay(retryDelay(response.headers['retry-after'], attempt));
                 continue;
             }
             throw error;
@@ -477,6 +477,17 @@ function parseStatus(text) {
         // Not JSON (a proxy's HTML page, say): the status code has to do.
     }
     return undefined;
+}
+/**
+ * How long to wait before retrying a 429 or 5xx: the server's Retry-After (seconds, as client-go
+ * honours it; capped, so a bad header cannot stall the step), else exponential backoff.
+ */
+function retryDelay(header, attempt) {
+    const value = Array.isArray(header) ? header[0] : header;
+    const seconds = value === undefined || value.trim() === '' ? NaN : Number(value);
+    if (Number.isFinite(seconds) && seconds >= 0)
+        return Math.min(seconds, 10) * 1000;
+    return 250 * 2 ** attempt;
 }
 function delay(ms) {
     return new Promise((resolve) => setTimeout(resolve, ms));

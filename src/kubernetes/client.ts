@@ -192,7 +192,7 @@ export class KubeClient {
         continue;
       }
       if ((code === 429 || code >= 500) && attempt < maxAttempts) {
-        await delay(250 * 2 ** attempt);
+        await delay(retryDelay(response.headers['retry-after'], attempt));
         continue;
       }
       throw error;
@@ -357,6 +357,17 @@ function parseStatus(text: string): Status | undefined {
     // Not JSON (a proxy's HTML page, say): the status code has to do.
   }
   return undefined;
+}
+
+/**
+ * How long to wait before retrying a 429 or 5xx: the server's Retry-After (seconds, as client-go
+ * honours it; capped, so a bad header cannot stall the step), else exponential backoff.
+ */
+export function retryDelay(header: string | string[] | undefined, attempt: number): number {
+  const value = Array.isArray(header) ? header[0] : header;
+  const seconds = value === undefined || value.trim() === '' ? NaN : Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds, 10) * 1000;
+  return 250 * 2 ** attempt;
 }
 
 function delay(ms: number): Promise<void> {

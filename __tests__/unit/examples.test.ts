@@ -161,7 +161,7 @@ describe('the examples', () => {
 });
 
 describe('action.yml', () => {
-  it('is a valid action by GitHub\'s schema', () => {
+  it("is a valid action by GitHub's schema", () => {
     expect(action).toEqual([]);
   });
 });

@@ -1,0 +1,67 @@
+// The deploy against today's way: the action (kubernetes mode, `workloads` + `images`) and the
+// shell step users write now (curl + jq + kubectl), interleaved against the same peers.
+import type { BenchRow } from './run.js';
+import {
+  actionDeploy,
+  nextImage,
+  shellDeploy,
+  SHELL_STEP_FROM_SCRATCH,
+  startCluster,
+} from './cluster.js';
+import { median, ms, nodeFloor } from './stats.js';
+
+export const title = 'deploy: the action against the shell step';
+
+export const budgets = {
+  'deploy vs shell':
+    'One deployment (3 replicas) gets a new image and is waited for, on the local API server whose controller steps every 1 ms (a rollout completes within a few ms of the patch, so start-up and requests dominate, not the wait). Ours: the bundled action from spawn to exit. Theirs: one `bash -c` step as workflows do it today: `curl` the ID token from ACTIONS_ID_TOKEN_REQUEST_URL with the bearer, `jq -r .value`, `kubectl config set-credentials --token` into a prepared kubeconfig, `kubectl set image`, `kubectl rollout status`, in a fresh HOME (a job starts with a cold kubectl discovery cache). Runs interleave (ours, theirs, theirs from scratch, `node -e 0`). Budget: ours <= 0.5x theirs with the prepared kubeconfig (the faster of the two shell variants); the ratio to the variant that builds the kubeconfig with set-cluster/set-context/use-context is reported too.',
+};
+
+const RUNS = 9;
+
+export async function measure(): Promise<BenchRow[]> {
+  const cluster = await startCluster({ stepMs: 1 });
+  cluster.server.addDeployment({ name: 'web', namespace: 'demo' });
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  const scratch: number[] = [];
+  const floor: number[] = [];
+  try {
+    // Warm-up: the file cache, the server's JWKS, kubectl's binary in the page cache.
+    await actionDeploy(cluster, ['web'], nextImage());
+    await shellDeploy(cluster, ['web'], nextImage());
+    for (let i = 0; i < RUNS; i++) {
+      ours.push(await actionDeploy(cluster, ['web'], nextImage()));
+      theirs.push(await shellDeploy(cluster, ['web'], nextImage()));
+      scratch.push(await shellDeploy(cluster, ['web'], nextImage(), SHELL_STEP_FROM_SCRATCH));
+      floor.push(await nodeFloor());
+    }
+  } finally {
+    await cluster.close();
+  }
+  const o = median(ours);
+  const t = median(theirs);
+  const s = median(scratch);
+  const f = median(floor);
+  const ratio = o / t;
+  return [
+    {
+      benchmark: 'deploy, 1 deployment: the action (spawn to exit)',
+      value: `${ms(o)}, ${(o / f).toFixed(2)}x node -e 0 (${ms(f)}); median of ${RUNS}`,
+    },
+    {
+      benchmark: 'deploy, 1 deployment: shell step, prepared kubeconfig (curl, jq, kubectl x3)',
+      value: `${ms(t)}, ${(t / f).toFixed(2)}x node -e 0`,
+    },
+    {
+      benchmark: 'deploy, 1 deployment: shell step, kubeconfig from scratch (curl, jq, kubectl x6)',
+      value: `${ms(s)}, ${(s / f).toFixed(2)}x node -e 0; ours/this ${(o / s).toFixed(2)}x`,
+    },
+    {
+      benchmark: 'deploy, 1 deployment: ours / shell step (prepared kubeconfig)',
+      value: `${ratio.toFixed(2)}x`,
+      budget: '<= 0.5x',
+      ok: ratio <= 0.5,
+    },
+  ];
+}

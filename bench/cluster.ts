@@ -76,7 +76,8 @@ export async function actionDeploy(
 ): Promise<number> {
   const options = deployOptions(cluster, names, image);
   const result = await runAction({ ...options, ...extra, env: { ...options.env, ...extra.env } });
-  if (result.code !== 0) throw new Error(`the action's deploy failed:\n${result.stdout}`);
+  if (result.code !== 0)
+    throw new Error(`the action's deploy failed:\n${result.stdout}${result.stderr}`);
   return result.seconds * 1000;
 }
 

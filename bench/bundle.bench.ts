@@ -6,6 +6,11 @@ import type { BenchRow } from './run.js';
 import { kib } from './measure.js';
 
 export const title = 'bundle sizes';
+
+export const budgets = {
+  'bundle size':
+    'The bytes of every file in dist/ (the committed ncc bundle: the entries, their lazily loaded chunks, licenses.txt). What a runner downloads with the action and what start-up may have to read. Budget: the total under 6 MB.',
+};
 const BUDGET = 6 * 1024 * 1024;
 
 export async function measure(): Promise<BenchRow[]> {

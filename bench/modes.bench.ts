@@ -1,27 +1,44 @@
 // Cold start and full run of every mode, with `node -e 0` measured in the same loop as the floor,
-// and the JavaScript each mode loads (aws, chainguard and token must not load the Kubernetes client).
+// and the JavaScript each mode loads (aws, chainguard and token must not load the Kubernetes code).
 import { startChainguardSts } from '../__tests__/fixtures/chainguard-sts.js';
-import { startIssuer } from '../__tests__/fixtures/issuer.js';
-import type { RunOptions } from '../__tests__/helpers/runner.js';
 import { motoInstalled, startMoto } from '../__tests__/fixtures/moto.js';
 import type { BenchRow } from './run.js';
-import { kib, measureRuns, watchTokenRequests } from './measure.js';
+import { AUDIENCE, deployOptions, nextImage, startCluster } from './cluster.js';
+import {
+  kib,
+  kubernetesChunks,
+  measureRuns,
+  watchTokenRequests,
+  type OptionsFor,
+} from './measure.js';
+import { ms } from './stats.js';
 
 export const title = 'cold start and full run per mode';
 
+export const budgets = {
+  'cold start':
+    'Cold start is the time from spawning `node dist/index.js` (as a runner does, with INPUT_* and the GITHUB_* files) to the moment the ID-token request reaches the local issuer: what every run pays before it can do anything. It is compared with `node -e 0` measured in the same loop and in the same environment as the action (only PATH and HOME: NODE_EXTRA_CA_CERTS, set on this machine, alone adds ~30 ms to a Node 20 start), so a busy machine shifts both, though not equally: the more a process does, the more load stretches it. Budget for token and aws: <= 1.8x `node -e 0`.',
+  'JavaScript loaded':
+    'The files of dist/ the module loader reads in one run (recorded by an `--import` hook). Each mode is a lazily imported chunk; the token, aws and chainguard modes must not load the chunk holding the Kubernetes code (found by strings only src/kubernetes has).',
+  'aws full run':
+    'aws mode from spawn to exit against moto on loopback. aws-actions/configure-aws-credentials is neither on npm nor reachable here, so its full run against the same peers (260 ms, measured on this machine earlier) is a constant reference, not a live measurement. Budget: <= 0.6x that.',
+};
+
 const RUNS = 11;
-const CA = Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n').toString(
-  'base64',
-);
 const IDENTITY = 'c'.repeat(40);
+/** configure-aws-credentials' full run against the same peers, measured on this machine earlier. */
+const AWS_REFERENCE_MS = 260;
 
 export async function measure(): Promise<BenchRow[]> {
-  const issuer = await startIssuer();
+  const cluster = await startCluster({ stepMs: 1 });
+  cluster.server.addDeployment({ name: 'web', namespace: 'demo' });
+  const { issuer } = cluster;
   const chainguard = await startChainguardSts();
   chainguard.identities.set(IDENTITY, { issuer: issuer.issuer, subject: issuer.subject });
   const moto = motoInstalled() ? await startMoto() : undefined;
   const requestedAt = watchTokenRequests(issuer);
-  const configs: Array<[string, RunOptions | undefined]> = [
+  const kubeChunks = kubernetesChunks();
+  const configs: Array<[string, OptionsFor | undefined]> = [
     ['token', { inputs: { mode: 'token' } }],
     [
       'aws (moto)',
@@ -44,8 +61,12 @@ export async function measure(): Promise<BenchRow[]> {
       },
     ],
     [
-      'kubernetes (kubeconfig only)',
-      { inputs: { server: 'https://k8s.example:6443', 'certificate-authority-data': CA } },
+      'kubernetes (token + kubeconfig)',
+      { inputs: { audience: AUDIENCE, kubeconfig: cluster.kubeconfig } },
+    ],
+    [
+      'deploy (token + set image + rollout of 1 deployment, controller step 1 ms)',
+      () => deployOptions(cluster, ['web'], nextImage()),
     ],
   ];
   const rows: BenchRow[] = [];
@@ -62,30 +83,39 @@ export async function measure(): Promise<BenchRow[]> {
       const ratio = sample.coldMs / sample.floorMs;
       const bytes = sample.loaded.reduce((sum, l) => sum + l.bytes, 0);
       const coldBudget = name === 'token' || name.startsWith('aws');
+      const fullRatio = `${(sample.fullMs / sample.floorMs).toFixed(2)}x node -e 0`;
+      const isKube = name.startsWith('kubernetes') || name.startsWith('deploy');
       rows.push(
         {
           benchmark: `${name}: cold start (process start to the ID-token request)`,
-          value: `${sample.coldMs.toFixed(0)} ms, ${ratio.toFixed(2)}x node -e 0 (${sample.floorMs.toFixed(0)} ms); median of ${RUNS}`,
+          value: `${ms(sample.coldMs)}, ${ratio.toFixed(2)}x node -e 0 (${ms(sample.floorMs)}); median of ${RUNS}`,
           ...(coldBudget ? { budget: '<= 1.8x node -e 0', ok: ratio <= 1.8 } : {}),
         },
-        {
-          benchmark: `${name}: full run (process start to exit)`,
-          value: `${sample.fullMs.toFixed(0)} ms, ${(sample.fullMs / sample.floorMs).toFixed(2)}x node -e 0`,
-        },
+        name.startsWith('aws')
+          ? {
+              benchmark: `${name}: full run (process start to exit)`,
+              value: `${ms(sample.fullMs)}, ${fullRatio}`,
+              budget: `<= 0.6x configure-aws-credentials (${AWS_REFERENCE_MS} ms, a constant measured earlier) = ${ms(0.6 * AWS_REFERENCE_MS)}`,
+              ok: sample.fullMs <= 0.6 * AWS_REFERENCE_MS,
+            }
+          : {
+              benchmark: `${name}: full run (process start to exit)`,
+              value: `${ms(sample.fullMs)}, ${fullRatio}`,
+            },
         {
           benchmark: `${name}: JavaScript loaded`,
           value: `${kib(bytes)}: ${sample.loaded.map((l) => `${l.file} ${kib(l.bytes)}`).join(', ')}`,
-          ...(name.startsWith('kubernetes')
+          ...(isKube
             ? {}
             : {
-                budget: 'no Kubernetes client',
-                ok: !sample.loaded.some((l) => l.bytes > 1024 * 1024),
+                budget: `none of the Kubernetes chunk (${[...kubeChunks].join(', ')})`,
+                ok: kubeChunks.size > 0 && !sample.loaded.some((l) => kubeChunks.has(l.file)),
               }),
         },
       );
     }
   } finally {
-    await Promise.all([issuer.close(), chainguard.close(), moto?.stop()]);
+    await Promise.all([cluster.close(), chainguard.close(), moto?.stop()]);
   }
   return rows;
 }

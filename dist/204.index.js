@@ -241,7 +241,7 @@ class KubeClient {
     renewing;
     base;
     tls;
-    /** A fresh connection per request, direct or through the proxy's CONNECT tunnel. */
+    /** Reused connections (keep-alive), or a fresh CONNECT tunnel per request through a proxy. */
     connection;
     now;
     constructor(options) {
@@ -264,7 +264,9 @@ class KubeClient {
             ? {
                 createConnection: tunnelThrough(options.proxy, this.tls),
             }
-            : { agent: false };
+            : // One keep-alive agent per client: a TLS handshake per request cost 7-20 ms each (50
+                // patches: 0.3-1 s). Idle sockets are unref'd, so they never hold the process open.
+                { agent: new external_node_https_.Agent({ keepAlive: true }) };
     }
     async get(path, query = {}) {
         return this.call('GET', path, query, undefined);
@@ -733,7 +735,8 @@ async function diagnose(request) {
     const markdown = [
         `**${kind}/${name}** (namespace ${namespace})`,
         '',
-        ...findings.map((f) => `- ${f}`),
+        // Indented findings (a pod's containers) become nested list items under their pod.
+        ...findings.map((f) => f.replace(/^(\s*)/, '$1- ')),
         ...(events.length > 0
             ? ['', 'Recent warning events:', '', ...events.map((e) => `- ${e}`)]
             : []),

@@ -1,4 +1,4 @@
-import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { Agent, request as httpsRequest, type RequestOptions } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import type { ConnectionOptions } from 'node:tls';
 import { ActionError } from '../errors.js';
@@ -85,7 +85,7 @@ export class KubeClient {
   private renewing: Promise<void> | undefined;
   private readonly base: URL;
   private readonly tls: RequestOptions;
-  /** A fresh connection per request, direct or through the proxy's CONNECT tunnel. */
+  /** Reused connections (keep-alive), or a fresh CONNECT tunnel per request through a proxy. */
   private readonly connection: RequestOptions;
   private readonly now: () => number;
 
@@ -111,7 +111,9 @@ export class KubeClient {
       ? {
           createConnection: tunnelThrough(options.proxy, this.tls as ConnectionOptions),
         }
-      : { agent: false };
+      : // One keep-alive agent per client: a TLS handshake per request cost 7-20 ms each (50
+        // patches: 0.3-1 s). Idle sockets are unref'd, so they never hold the process open.
+        { agent: new Agent({ keepAlive: true }) };
   }
 
   async get<T>(path: string, query: Query = {}): Promise<T> {

@@ -131,7 +131,8 @@ export async function diagnose(request: DiagnoseRequest): Promise<Diagnosis> {
   const markdown = [
     `**${kind}/${name}** (namespace ${namespace})`,
     '',
-    ...findings.map((f) => `- ${f}`),
+    // Indented findings (a pod's containers) become nested list items under their pod.
+    ...findings.map((f) => f.replace(/^(\s*)/, '$1- ')),
     ...(events.length > 0
       ? ['', 'Recent warning events:', '', ...events.map((e) => `- ${e}`)]
       : []),

@@ -77,16 +77,23 @@ async function prepareMode(settings: Settings): Promise<ModeRun> {
     case 'kubernetes':
       return (await import('./kubernetes/index.js')).prepareKubernetes(settings, core);
     case 'aws': {
-      const { runAws } = await import('./aws/index.js');
-      return (ctx) => runAws(settings, ctx);
+      // Loaded while the token is requested: nothing in it is needed to check the inputs.
+      const module = loadEarly(import('./aws/index.js'));
+      return async (ctx) => (await module).runAws(settings, ctx);
     }
     case 'chainguard': {
-      const { runChainguard } = await import('./chainguard/index.js');
-      return (ctx) => runChainguard(settings, ctx);
+      const module = loadEarly(import('./chainguard/index.js'));
+      return async (ctx) => (await module).runChainguard(settings, ctx);
     }
     case 'token':
       return async (ctx) => ({ mode: 'token', token: ctx.token });
   }
+}
+
+/** A module import awaited later; its failure surfaces there, not as an unhandled rejection. */
+function loadEarly<T>(module: Promise<T>): Promise<T> {
+  module.catch(() => undefined);
+  return module;
 }
 
 function reportClaims(settings: Settings, claims: Claims): void {

@@ -1,9 +1,8 @@
-// Builds dist/: one minified ncc bundle per entry (index, post, credential), their chunks and
+// Builds dist/: one minified ncc bundle per entry (index, post, credential), their minified chunks and
 // the licenses of what they bundle. `node scripts/build.mjs OUTDIR` builds elsewhere (the
 // staleness check in `npm test` compares such a build with the committed dist/).
 import { execFileSync } from 'node:child_process';
 import {
-  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -15,6 +14,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { minify } from 'terser';
 
 const root = resolve(import.meta.dirname, '..');
 const out = resolve(process.argv[2] ?? join(root, 'dist'));
@@ -47,7 +47,10 @@ try {
         // Chunks are named by id, so only the main entry may have them, or two would collide.
         if (entry !== 'index')
           throw new Error(`${entry}.ts produced chunk ${file}: use static imports there`);
-        cpSync(from, join(out, file));
+        // ncc -m minifies the entry but not its chunks: the YAML parser's chunk was 286 KiB,
+        // minified 111 KiB, which is less for every kubernetes run to read and compile.
+        const { code } = await minify(readFileSync(from, 'utf8'), { module: true });
+        writeFileSync(join(out, file), code ?? '');
       }
     }
   }

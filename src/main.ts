@@ -5,7 +5,7 @@ import { createCredentialStore } from './credential-files.js';
 import { formatError } from './errors.js';
 import { readSettings, type Settings } from './inputs.js';
 import { isSuccess, type KubernetesResult } from './kubernetes/result.js';
-import type { ModeContext } from './mode.js';
+import type { ModeContext, PreparedMode } from './mode.js';
 import { claimRows, decodeClaims, verifyIdToken, type Claims } from './oidc/claims.js';
 import { requestIdToken } from './oidc/token.js';
 import { STATE } from './state.js';
@@ -22,10 +22,12 @@ export type Result = KubernetesResult | AwsResult | ChainguardResult | TokenResu
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   try {
     const settings = readSettings(env);
-    const runMode = await prepareMode(settings);
+    const mode = await prepareMode(settings, env);
     const fetchToken = () =>
       requestIdToken({ audience: settings.audience, env, logger: core, mask: core.setSecret });
-    const token = await fetchToken();
+    const requested = fetchToken();
+    mode.whileTokenIsRequested?.();
+    const token = await requested;
     const claims = decodeClaims(token);
     if (settings.verifyToken) {
       await verifyIdToken(token, claims, settings.audience);
@@ -50,7 +52,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
         core.saveState(STATE.credentialDirs, JSON.stringify(credentialDirs));
       }),
     };
-    const result = await runMode(ctx);
+    const result = await mode.run(ctx);
     writeOutputs(result);
     writeSummary(claims, result, settings.showClaims);
     if (result.mode === 'kubernetes' && result.workloads?.some((w) => !isSuccess(w.result))) {
@@ -65,28 +67,29 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   }
 }
 
-type ModeRun = (ctx: ModeContext) => Promise<Result>;
-
 /**
  * Loads the mode's module and checks what can be checked without the network, so bad input
  * costs no token request. Each mode is imported only when used: aws or token runs never load
  * the Kubernetes code.
  */
-async function prepareMode(settings: Settings): Promise<ModeRun> {
+async function prepareMode(
+  settings: Settings,
+  env: NodeJS.ProcessEnv,
+): Promise<PreparedMode<Result>> {
   switch (settings.mode) {
     case 'kubernetes':
-      return (await import('./kubernetes/index.js')).prepareKubernetes(settings, core);
+      return (await import('./kubernetes/index.js')).prepareKubernetes(settings, core, env);
     case 'aws': {
       // Loaded while the token is requested: nothing in it is needed to check the inputs.
       const module = loadEarly(import('./aws/index.js'));
-      return async (ctx) => (await module).runAws(settings, ctx);
+      return { run: async (ctx) => (await module).runAws(settings, ctx) };
     }
     case 'chainguard': {
       const module = loadEarly(import('./chainguard/index.js'));
-      return async (ctx) => (await module).runChainguard(settings, ctx);
+      return { run: async (ctx) => (await module).runChainguard(settings, ctx) };
     }
     case 'token':
-      return async (ctx) => ({ mode: 'token', token: ctx.token });
+      return { run: async (ctx) => ({ mode: 'token', token: ctx.token }) };
   }
 }
 

@@ -18,3 +18,10 @@ export interface ModeContext {
   /** Records something for the post step to undo (core.saveState in the action). */
   saveState: (name: string, value: string) => void;
 }
+
+/** A mode checked and loaded before the ID token is requested. */
+export interface PreparedMode<R> {
+  run(ctx: ModeContext): Promise<R>;
+  /** Starts work that needs no token (a connection, say) while the token is requested. */
+  whileTokenIsRequested?(): void;
+}

@@ -1,12 +1,10 @@
-import { Agent, request as httpsRequest, type RequestOptions } from 'node:https';
+import { request as httpsRequest } from 'node:https';
 import type { IncomingMessage } from 'node:http';
-import type { ConnectionOptions } from 'node:tls';
-import { ActionError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { decodeClaims } from '../oidc/claims.js';
-import type { KubeTarget } from './kubeconfig.js';
+import { ClusterConnection, type ClusterTarget } from './connection.js';
 import type { ObjectList, Status, WatchEvent } from './objects.js';
-import { PROXY_REFUSED, tunnelThrough } from './proxy.js';
+import { PROXY_REFUSED } from './proxy.js';
 
 /**
  * A thin client for the few API calls a deploy needs (get, list, watch, strategic merge patch),
@@ -57,10 +55,7 @@ export class KubeNetworkError extends Error {
 }
 
 export interface KubeClientOptions {
-  target: Pick<
-    KubeTarget,
-    'server' | 'certificateAuthorityData' | 'insecureSkipTlsVerify' | 'tlsServerName'
-  >;
+  target: ClusterTarget;
   token: string;
   /** `exp` of `token`, seconds since the epoch. */
   tokenExp: number;
@@ -69,6 +64,8 @@ export interface KubeClientOptions {
   logger: Logger;
   /** An http:// proxy to tunnel through (proxyFor: HTTPS_PROXY, NO_PROXY). */
   proxy?: URL | undefined;
+  /** Made earlier for `target` and `proxy` (and maybe preconnected); else the client makes it. */
+  connection?: ClusterConnection | undefined;
   /** Socket idle timeout of a non-watch request. */
   requestTimeoutMs?: number;
   now?: () => number;
@@ -83,37 +80,14 @@ export class KubeClient {
   private token: string;
   private tokenExp: number;
   private renewing: Promise<void> | undefined;
-  private readonly base: URL;
-  private readonly tls: RequestOptions;
-  /** Reused connections (keep-alive), or a fresh CONNECT tunnel per request through a proxy. */
-  private readonly connection: RequestOptions;
+  private readonly connection: ClusterConnection;
   private readonly now: () => number;
 
   constructor(private readonly options: KubeClientOptions) {
     this.token = options.token;
     this.tokenExp = options.tokenExp;
     this.now = options.now ?? Date.now;
-    this.base = new URL(options.target.server);
-    if (this.base.protocol !== 'https:') {
-      // kubectl never sends a bearer token over plain http, and neither does this.
-      throw new ActionError(
-        `The cluster's server ${this.base.protocol}//${this.base.host} is not https.`,
-        'Use the https:// address of the API server.',
-      );
-    }
-    const ca = options.target.certificateAuthorityData;
-    this.tls = {
-      ...(ca ? { ca: Buffer.from(ca, 'base64').toString('utf8') } : {}),
-      rejectUnauthorized: !options.target.insecureSkipTlsVerify,
-      ...(options.target.tlsServerName ? { servername: options.target.tlsServerName } : {}),
-    };
-    this.connection = options.proxy
-      ? {
-          createConnection: tunnelThrough(options.proxy, this.tls as ConnectionOptions),
-        }
-      : // One keep-alive agent per client: a TLS handshake per request cost 7-20 ms each (50
-        // patches: 0.3-1 s). Idle sockets are unref'd, so they never hold the process open.
-        { agent: new Agent({ keepAlive: true }) };
+    this.connection = options.connection ?? new ClusterConnection(options.target, options.proxy);
   }
 
   async get<T>(path: string, query: Query = {}): Promise<T> {
@@ -245,7 +219,8 @@ export class KubeClient {
     idleMs: number,
     signal?: AbortSignal,
   ): Promise<IncomingMessage | 'aborted'> {
-    const url = new URL(this.base.pathname.replace(/\/$/, '') + path, this.base);
+    const { base } = this.connection;
+    const url = new URL(base.pathname.replace(/\/$/, '') + path, base);
     for (const [key, value] of Object.entries(query)) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
@@ -256,8 +231,7 @@ export class KubeClient {
         port: Number(url.port || 443),
         defaultPort: 443,
         path: `${url.pathname}${url.search}`,
-        ...this.tls,
-        ...this.connection,
+        ...this.connection.requestOptions(),
         method: verb,
         headers: {
           Accept: 'application/json',

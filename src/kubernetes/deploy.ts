@@ -55,38 +55,25 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
 
   const planned = await validate(request, explain);
 
-  // Patch one at a time, so a refusal leaves as few workloads changed as possible.
   const started = new Map<WorkloadRef, number>();
-  const patched: Planned[] = [];
   const results = new Map<WorkloadRef, WorkloadResult>();
+  const changing: Planned[] = [];
   for (const plan of planned) {
-    const { ref, object, changes } = plan;
-    started.set(ref, Date.now());
-    const label = `${ref.kind}.apps/${ref.name}`;
-    if (isUnchanged(changes)) {
-      logger.info(`${label} already runs the requested images: left unchanged`);
+    if (isUnchanged(plan.changes)) {
+      started.set(plan.ref, Date.now());
+      logger.info(
+        `${plan.ref.kind}.apps/${plan.ref.name} already runs the requested images: left unchanged`,
+      );
       results.set(
-        ref,
+        plan.ref,
         result(plan, 'unchanged', 'already at the requested images', started, namespace),
       );
-      continue;
+    } else {
+      changing.push(plan);
     }
-    try {
-      await client.patch(
-        workloadPath(ref.kind, namespace, ref.name),
-        imagePatch(object, changes, changeCause(ref, changes, request.env)),
-      );
-    } catch (error) {
-      const explained = explain(error, `patch ${ref.kind}/${ref.name}`);
-      if (patched.length > 0 && explained instanceof ActionError) {
-        const done = patched.map((p) => `${p.ref.kind}/${p.ref.name}`).join(', ');
-        throw withNote(explained, `already patched: ${done}`);
-      }
-      throw explained;
-    }
-    logger.info(`${label} image updated`);
-    patched.push(plan);
   }
+
+  const { patched, waits } = await patchAndWatch(changing, request, started, explain);
 
   if (request.rolloutTimeoutMs === 0) {
     for (const plan of patched) {
@@ -101,13 +88,6 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
     };
   }
 
-  const several = patched.length > 1;
-  const waits = await waitAll(patched, request, several, explain).catch((error: unknown) => {
-    // The patches went through: say so, or the user would think nothing changed.
-    if (!(error instanceof ActionError)) throw error;
-    const set = patched.map((p) => `${p.ref.kind}/${p.ref.name}`).join(', ');
-    throw withNote(error, `the new images were already set on ${set}`);
-  });
   const diagnoses: string[] = [];
   const failed: Array<{ plan: Planned; outcome: WaitOutcome }> = [];
   for (const [index, plan] of patched.entries()) {
@@ -228,30 +208,91 @@ async function validate(
   return planned;
 }
 
-/** Waits for every patched workload at once; a refusal stops them all. */
-async function waitAll(
+/** Patches in flight at once after the first one. */
+const PATCH_CONCURRENCY = 16;
+
+interface Refusal {
+  error: unknown;
+  /** What was refused: a patch, or the wait (list/watch) after one. */
+  of: 'patch' | 'wait';
+}
+
+/**
+ * Patches every changing workload and starts waiting for each as soon as its patch lands. The
+ * first patch goes alone, so the usual refusals (RBAC, an admission policy) change nothing; the
+ * rest go PATCH_CONCURRENCY at a time, because one by one they cost a round trip each (50
+ * workloads against a cluster 30 ms away: 1.5 s before the last rollout even starts). The first
+ * refusal, of a patch or of a wait, stops the patches still to come and every wait, and its error
+ * names the workloads already patched. Waits come back in the order of `plans`.
+ */
+async function patchAndWatch(
   plans: Planned[],
   request: DeployRequest,
-  several: boolean,
+  started: Map<WorkloadRef, number>,
   explain: (error: unknown, doing: string) => unknown,
-): Promise<WaitOutcome[]> {
+): Promise<{ patched: Planned[]; waits: WaitOutcome[] }> {
+  const { client, namespace, logger } = request;
+  const waiting = request.rolloutTimeoutMs > 0;
   const stop = new AbortController();
+  const landed = new Set<Planned>();
+  const waits = new Map<Planned, Promise<WaitOutcome>>();
+  let refusal: Refusal | undefined;
+
+  const patchOne = async (plan: Planned): Promise<void> => {
+    const { ref, object, changes } = plan;
+    started.set(ref, Date.now());
+    try {
+      await client.patch(
+        workloadPath(ref.kind, namespace, ref.name),
+        imagePatch(object, changes, changeCause(ref, changes, request.env)),
+      );
+    } catch (error) {
+      refusal ??= { error: explain(error, `patch ${ref.kind}/${ref.name}`), of: 'patch' };
+      return;
+    }
+    logger.info(`${ref.kind}.apps/${ref.name} image updated`);
+    landed.add(plan);
+    if (!waiting) return;
+    const prefix = plans.length > 1 ? `${ref.kind}/${ref.name}: ` : '';
+    const wait = waitFor(plan, request, prefix, stop.signal);
+    waits.set(plan, wait);
+    // Handled at once, not when all patches are done: a refused watch stops the patching.
+    wait.catch((error: unknown) => {
+      refusal ??= { error: explain(error, `watch ${ref.kind}/${ref.name}`), of: 'wait' };
+      stop.abort();
+    });
+  };
+
+  const queue = [...plans];
+  const worker = async (): Promise<void> => {
+    for (let plan = queue.shift(); plan && !refusal; plan = queue.shift()) await patchOne(plan);
+  };
+  const first = queue.shift();
+  if (first) await patchOne(first);
+  await Promise.all(Array.from({ length: PATCH_CONCURRENCY }, worker));
+  if (refusal) stop.abort();
   const settled = await Promise.allSettled(
-    plans.map((plan) =>
-      waitFor(
-        plan,
-        request,
-        several ? `${plan.ref.kind}/${plan.ref.name}: ` : '',
-        stop.signal,
-      ).catch((error: unknown) => {
-        stop.abort();
-        throw explain(error, `watch ${plan.ref.kind}/${plan.ref.name}`);
-      }),
-    ),
+    plans.flatMap((plan) => {
+      const wait = waits.get(plan);
+      return wait ? [wait] : [];
+    }),
   );
-  const failure = settled.find((s) => s.status === 'rejected');
-  if (failure) throw failure.reason;
-  return settled.map((s) => (s as PromiseFulfilledResult<WaitOutcome>).value);
+
+  const patched = plans.filter((plan) => landed.has(plan));
+  if (refusal) {
+    const { error, of } = refusal;
+    if (!(error instanceof ActionError) || patched.length === 0) throw error;
+    const names = patched.map((p) => `${p.ref.kind}/${p.ref.name}`).join(', ');
+    // The patches that went through must be named, or the user would think nothing changed.
+    throw withNote(
+      error,
+      of === 'patch' ? `already patched: ${names}` : `the new images were already set on ${names}`,
+    );
+  }
+  return {
+    patched,
+    waits: settled.map((s) => (s as PromiseFulfilledResult<WaitOutcome>).value),
+  };
 }
 
 function waitFor(

@@ -2,9 +2,10 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ActionError } from '../errors.js';
 import type { KubernetesSettings } from '../inputs.js';
-import type { ModeContext } from '../mode.js';
+import type { ModeContext, PreparedMode } from '../mode.js';
 import type { Logger } from '../logger.js';
 import { KubeClient } from './client.js';
+import { ClusterConnection } from './connection.js';
 import { deploy } from './deploy.js';
 import {
   planKubeconfig,
@@ -34,12 +35,14 @@ export function credentialPluginPath(entry: string = process.argv[1] ?? ''): str
 
 /**
  * Kubernetes mode, first half: checks the kubeconfig and picks its context before the ID token
- * is requested, so a bad kubeconfig costs no request. Returns the second half.
+ * is requested, so a bad kubeconfig costs no request; with workloads to deploy, connects to the
+ * cluster while the token is requested. Returns the second half.
  */
 export function prepareKubernetes(
   settings: KubernetesSettings,
   logger: Logger,
-): (ctx: ModeContext) => Promise<KubernetesResult> {
+  env: NodeJS.ProcessEnv,
+): PreparedMode<KubernetesResult> {
   const plan = planKubeconfig(
     {
       source: settings.source,
@@ -51,7 +54,22 @@ export function prepareKubernetes(
     logger,
   );
   const pluginPath = settings.credentials === 'refresh' ? credentialPluginPath() : undefined;
-  return (ctx) => runKubernetes(settings, plan, pluginPath, ctx);
+  let cluster: Cluster | undefined;
+  if (settings.workloads.length > 0) {
+    // The deploy talks to the same cluster as the kubeconfig, as its user, with the token itself
+    // (also in refresh mode: the plugin would only fetch the same token again).
+    const proxy = proxyFor(new URL(plan.target.server), env, plan.cluster['proxy-url']);
+    cluster = { proxy, connection: new ClusterConnection(plan.target, proxy?.url) };
+  }
+  return {
+    run: (ctx) => runKubernetes(settings, plan, pluginPath, cluster, ctx),
+    whileTokenIsRequested: () => cluster?.connection.preconnect(),
+  };
+}
+
+interface Cluster {
+  proxy: ReturnType<typeof proxyFor>;
+  connection: ClusterConnection;
 }
 
 /**
@@ -62,6 +80,7 @@ async function runKubernetes(
   settings: KubernetesSettings,
   plan: KubeconfigPlan,
   pluginPath: string | undefined,
+  cluster: Cluster | undefined,
   ctx: ModeContext,
 ): Promise<KubernetesResult> {
   const credential: KubeCredential =
@@ -90,19 +109,16 @@ async function runKubernetes(
     workloads: undefined,
     diagnosis: undefined,
   };
-  if (settings.workloads.length === 0) return result;
+  if (!cluster) return result;
 
-  // The deploy talks to the same cluster as the kubeconfig, as its user, with the token itself
-  // (also in refresh mode: the plugin would only fetch the same token again).
-  const proxy = proxyFor(new URL(target.server), ctx.env, plan.cluster['proxy-url']);
-  if (proxy) {
+  if (cluster.proxy) {
     ctx.logger.info(
-      `Reaching the cluster through the proxy ${describeProxy(proxy.url)} (${proxy.source})`,
+      `Reaching the cluster through the proxy ${describeProxy(cluster.proxy.url)} (${cluster.proxy.source})`,
     );
   }
   const client = new KubeClient({
     target,
-    proxy: proxy?.url,
+    connection: cluster.connection,
     token: ctx.token,
     tokenExp: ctx.claims.exp,
     renewToken: ctx.renewToken,

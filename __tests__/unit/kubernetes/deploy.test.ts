@@ -195,6 +195,50 @@ describe('deploy: set image and wait', () => {
     expect(logger.lines).toContain('statefulset/db: Waiting for 1 pods to be ready...');
   });
 
+  it('patches the first workload alone, then at most 16 at a time', async () => {
+    const a = await fake();
+    const names = Array.from({ length: 40 }, (_, i) => `app-${String(i).padStart(2, '0')}`);
+    for (const name of names)
+      a.objects.set(`${DEPLOYMENTS}/${name}`, deployment(name, { web: 'a:1' }));
+    a.patchDelayMs = 20;
+    const { done } = run(
+      a,
+      names.map((name) => ({ kind: 'deployment' as const, name })),
+      [{ container: 'web', image: 'a:2' }],
+    );
+    const result = await done;
+    expect(result.workloads?.map((w) => w.result)).toEqual(names.map(() => 'rolled-out'));
+    const inFlight = a.patchesInFlightAtArrival;
+    expect(inFlight).toHaveLength(40);
+    // The first was alone, and over before the next began.
+    expect(inFlight.slice(0, 2)).toEqual([0, 0]);
+    expect(Math.max(...inFlight)).toBe(15);
+  });
+
+  it('a refused patch among concurrent ones stops the patches still to come', async () => {
+    const a = await fake();
+    const names = Array.from({ length: 40 }, (_, i) => `app-${String(i).padStart(2, '0')}`);
+    for (const name of names)
+      a.objects.set(`${DEPLOYMENTS}/${name}`, deployment(name, { web: 'a:1' }));
+    a.patchDelayMs = 20;
+    a.forbidden.add(`PATCH ${DEPLOYMENTS}/app-05`);
+    const { done } = run(
+      a,
+      names.map((name) => ({ kind: 'deployment' as const, name })),
+      [{ container: 'web', image: 'a:2' }],
+    );
+    const error = (await done.catch((e: unknown) => e)) as ActionError;
+    expect(error).toBeInstanceOf(ActionError);
+    expect(error.message).toMatch(
+      /^The cluster refused to patch deployment\/app-05: .*; already patched: deployment\/app-00, deployment\/app-01, /,
+    );
+    // Those in flight when the refusal came finished; none started after it.
+    const patched = a.patches.map((p) => p.path.split('/').pop());
+    expect(patched.length).toBeLessThanOrEqual(16);
+    expect(patched).not.toContain('app-20');
+    expect(error.message).not.toContain('app-05,');
+  });
+
   it('with rollout-timeout 0 patches and does not wait', async () => {
     const a = await fake();
     a.outcomes.set(`${DEPLOYMENTS}/web`, ['stuck']);

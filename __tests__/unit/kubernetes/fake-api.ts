@@ -28,6 +28,10 @@ export interface FakeApi {
   patches: SeenRequest[];
   /** Called after each PATCH is applied. */
   afterPatch: (() => void) | undefined;
+  /** Holds each PATCH this long before applying it (to see how many are in flight). */
+  patchDelayMs: number;
+  /** For each PATCH in arrival order, how many others were in flight when it arrived. */
+  patchesInFlightAtArrival: number[];
 }
 
 export function deployment(
@@ -80,8 +84,21 @@ export async function startFakeApi(): Promise<FakeApi> {
     events: [] as unknown[],
     patches: [] as SeenRequest[],
     afterPatch: undefined as (() => void) | undefined,
+    patchDelayMs: 0,
+    patchesInFlightAtArrival: [] as number[],
   };
+  let patchesInFlight = 0;
   const server = await startLoopback((r, res) => handle(r, res));
+  function applyPatch(r: SeenRequest, res: ServerResponse, object: Workload) {
+    api.patches.push(r);
+    applyImages(object, JSON.parse(r.body) as PatchBody);
+    object.metadata!.generation = (object.metadata!.generation ?? 0) + 1;
+    object.metadata!.resourceVersion = String(++rv);
+    const outcome = api.outcomes.get(r.path)?.shift() ?? 'succeed';
+    settle(object, outcome);
+    api.afterPatch?.();
+    sendJson(res, 200, object);
+  }
   function handle(r: SeenRequest, res: ServerResponse) {
     if (api.unauthorized) return sendJson(res, 401, status(401, 'Unauthorized', 'Unauthorized'));
     const watch = r.query.get('watch') === 'true';
@@ -120,16 +137,15 @@ export async function startFakeApi(): Promise<FakeApi> {
           );
         }
         if (r.method === 'GET') return sendJson(res, 200, object);
-        if (r.method === 'PATCH') {
-          api.patches.push(r);
-          applyImages(object, JSON.parse(r.body) as PatchBody);
-          object.metadata!.generation = (object.metadata!.generation ?? 0) + 1;
-          object.metadata!.resourceVersion = String(++rv);
-          const outcome = api.outcomes.get(r.path)?.shift() ?? 'succeed';
-          settle(object, outcome);
-          api.afterPatch?.();
-          return sendJson(res, 200, object);
+        if (r.method === 'PATCH' && api.patchDelayMs > 0) {
+          api.patchesInFlightAtArrival.push(patchesInFlight++);
+          setTimeout(() => {
+            patchesInFlight--;
+            applyPatch(r, res, object);
+          }, api.patchDelayMs);
+          return;
         }
+        if (r.method === 'PATCH') return applyPatch(r, res, object);
       }
       const wanted = r.query.get('fieldSelector')?.replace('metadata.name=', '');
       if (watch) return startStream(res); // held open: the list already told the state

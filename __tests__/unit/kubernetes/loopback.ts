@@ -23,6 +23,8 @@ export interface Loopback {
   /** Base64 PEM of the server's certificate, as certificate-authority-data. */
   caData: string;
   requests: SeenRequest[];
+  /** TLS connections accepted so far (a handshake each). */
+  connections(): number;
   close(): Promise<void>;
 }
 
@@ -86,12 +88,15 @@ export async function startLoopback(handler: Handler): Promise<Loopback> {
       });
     });
   });
+  let connections = 0;
+  server.on('secureConnection', () => connections++);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `https://127.0.0.1:${port}`,
     caData: Buffer.from(cert).toString('base64'),
     requests,
+    connections: () => connections,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

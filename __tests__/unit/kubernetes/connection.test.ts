@@ -1,0 +1,98 @@
+import { createServer } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { KubeClient, KubeNetworkError } from '../../../src/kubernetes/client.js';
+import { ClusterConnection, type ClusterTarget } from '../../../src/kubernetes/connection.js';
+import { recordingLogger } from '../../../src/logger.js';
+import { fakeToken, sendJson, startLoopback, type Loopback } from './loopback.js';
+
+let server: Loopback | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+const exp = Math.floor(Date.now() / 1000) + 3600;
+
+function target(url: string, caData: string | undefined): ClusterTarget {
+  return {
+    server: url,
+    certificateAuthorityData: caData,
+    insecureSkipTlsVerify: false,
+    tlsServerName: undefined,
+  };
+}
+
+function clientOver(connection: ClusterConnection, t: ClusterTarget): KubeClient {
+  return new KubeClient({
+    target: t,
+    connection,
+    token: fakeToken(exp),
+    tokenExp: exp,
+    logger: recordingLogger(),
+  });
+}
+
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
+}
+
+describe('ClusterConnection.preconnect', () => {
+  it('opens the connection before any request, and the first request uses it', async () => {
+    server = await startLoopback((_, res) => sendJson(res, 200, { kind: 'Deployment' }));
+    const t = target(server.url, server.caData);
+    const connection = new ClusterConnection(t);
+    connection.preconnect();
+    const s = server;
+    await until(() => s.connections() === 1);
+    expect(server.connections()).toBe(1);
+    expect(server.requests).toHaveLength(0);
+
+    const client = clientOver(connection, t);
+    await client.get('/apis/apps/v1/namespaces/demo/deployments/web');
+    await client.get('/apis/apps/v1/namespaces/demo/deployments/web');
+    expect(server.requests).toHaveLength(2);
+    expect(server.connections()).toBe(1);
+  });
+
+  it('drops a connection whose certificate is refused; the first request reports it', async () => {
+    server = await startLoopback((_, res) => sendJson(res, 200, {}));
+    // No CA: the self-signed server certificate is not trusted.
+    const t = target(server.url, undefined);
+    const connection = new ClusterConnection(t);
+    connection.preconnect();
+    // The handshake fails on the client's side, so the server never counts it: give it time.
+    await new Promise((r) => setTimeout(r, 50));
+    const error = await clientOver(connection, t)
+      .get('/api')
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KubeNetworkError);
+    expect((error as KubeNetworkError).tls).toBe(true);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('survives a server that is not listening; the first request reports it', async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const { port } = closed.address() as { port: number };
+    await new Promise<void>((r) => closed.close(() => r()));
+    const t = target(`https://127.0.0.1:${port}`, undefined);
+    const connection = new ClusterConnection(t);
+    connection.preconnect();
+    await new Promise((r) => setTimeout(r, 50));
+    const error = await clientOver(connection, t)
+      .get('/api')
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KubeNetworkError);
+    expect((error as Error).message).toMatch(/ECONNREFUSED/);
+  });
+
+  it('is a no-op through a proxy: each request opens its own tunnel', () => {
+    const connection = new ClusterConnection(
+      target('https://127.0.0.1:1', undefined),
+      new URL('http://127.0.0.1:2'),
+    );
+    expect(() => connection.preconnect()).not.toThrow();
+    expect(connection.requestOptions().agent).toBeUndefined();
+    expect(connection.requestOptions().createConnection).toBeTypeOf('function');
+  });
+});

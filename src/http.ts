@@ -20,7 +20,13 @@ export interface HttpResponse {
 
 /** `deadlineMs`: the whole exchange ends by then, even with a peer that trickles bytes. */
 export interface HttpClient {
-  get(url: string, headers?: OutgoingHttpHeaders, deadlineMs?: number): Promise<HttpResponse>;
+  /** `onSent`: called once the request has been handed to the network (for overlapping work). */
+  get(
+    url: string,
+    headers?: OutgoingHttpHeaders,
+    deadlineMs?: number,
+    onSent?: () => void,
+  ): Promise<HttpResponse>;
   post(
     url: string,
     body: string,
@@ -46,10 +52,11 @@ export function createHttpClient(
     body: string | undefined,
     headers: OutgoingHttpHeaders = {},
     deadlineMs?: number,
+    onSent?: () => void,
   ): Promise<HttpResponse> => {
     const target = new URL(url);
     if (deadlineMs === undefined) {
-      return sendRequest(method, target, body, headers, socketTimeoutMs, env, undefined);
+      return sendRequest(method, target, body, headers, socketTimeoutMs, env, undefined, onSent);
     }
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), deadlineMs);
@@ -62,6 +69,7 @@ export function createHttpClient(
         socketTimeoutMs,
         env,
         controller.signal,
+        onSent,
       );
     } catch (error) {
       if (!controller.signal.aborted) throw error;
@@ -73,7 +81,8 @@ export function createHttpClient(
     }
   };
   return {
-    get: (url, headers, deadlineMs) => send('GET', url, undefined, headers, deadlineMs),
+    get: (url, headers, deadlineMs, onSent) =>
+      send('GET', url, undefined, headers, deadlineMs, onSent),
     post: (url, body, headers, deadlineMs) => send('POST', url, body, headers, deadlineMs),
   };
 }
@@ -86,6 +95,7 @@ async function sendRequest(
   timeoutMs: number,
   env: NodeJS.ProcessEnv,
   signal: AbortSignal | undefined,
+  onSent?: () => void,
 ): Promise<HttpResponse> {
   const headers: OutgoingHttpHeaders = { 'user-agent': USER_AGENT, ...extraHeaders };
   if (body !== undefined) headers['content-length'] = Buffer.byteLength(body);
@@ -143,6 +153,7 @@ async function sendRequest(
       req.destroy(new Error(`no answer from ${url.origin} within ${formatDuration(timeoutMs)}`)),
     );
     req.on('error', reject);
+    if (onSent) req.once('finish', onSent);
     req.end(body);
   });
 }

@@ -23,11 +23,15 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   try {
     const settings = readSettings(env);
     const mode = await prepareMode(settings, env);
-    const fetchToken = () =>
-      requestIdToken({ audience: settings.audience, env, logger: core, mask: core.setSecret });
-    const requested = fetchToken();
-    mode.whileTokenIsRequested?.();
-    const token = await requested;
+    const fetchToken = (onSent?: () => void) =>
+      requestIdToken({
+        audience: settings.audience,
+        env,
+        logger: core,
+        mask: core.setSecret,
+        ...(onSent ? { onSent } : {}),
+      });
+    const token = await fetchToken(() => mode.whileTokenIsRequested?.());
     const claims = decodeClaims(token);
     if (settings.verifyToken) {
       await verifyIdToken(token, claims, settings.audience);
@@ -42,7 +46,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       token,
       claims,
       audience: settings.audience,
-      renewToken: fetchToken,
+      renewToken: () => fetchToken(),
       logger: core,
       mask: core.setSecret,
       env,

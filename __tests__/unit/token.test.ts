@@ -124,6 +124,25 @@ describe('requestIdToken against the issuer fixture', () => {
     issuer.faults.length = 0;
   });
 
+  it('calls onSent once, when the first attempt has reached the endpoint, not per retry', async () => {
+    issuer.faults.push({ status: 503 }, { status: 503 });
+    const seenAtSent: number[] = [];
+    const before = issuer.requests.length;
+    const token = await requestIdToken({
+      audience: 'aud',
+      env: issuer.env(),
+      logger: recordingLogger(),
+      mask: () => {},
+      policy,
+      // What the issuer had received when onSent ran: the request is on the wire by then.
+      onSent: () => seenAtSent.push(issuer.requests.length - before),
+    });
+    expect(token.split('.')).toHaveLength(3);
+    expect(issuer.requests.length - before).toBe(3);
+    expect(seenAtSent).toHaveLength(1);
+    expect(seenAtSent[0]).toBeLessThanOrEqual(1);
+  });
+
   it('gives up on a stalled endpoint when the socket times out', async () => {
     issuer.faults.push({ kind: 'stall' }, { kind: 'stall' });
     const http = createHttpClient(200);

@@ -53,16 +53,16 @@ export class ClusterConnection {
   }
 
   /**
-   * Opens the first connection ahead of the first request, on the next turn of the event loop:
-   * called right after the ID token request is sent, the TLS context (~25 ms of CPU on Node 20,
-   * which parses its bundled root certificates on the first custom CA) and the handshake overlap
-   * with the wait for the token. A connection that fails is dropped; the first request then
-   * connects itself and reports the failure. Not through a proxy.
+   * Opens the first connection ahead of the first request. Called once the ID token request is
+   * on its way, the TLS context (~25 ms of CPU on Node 20 when it is the process's first: Node
+   * parses its bundled root certificates) and the handshake overlap with the wait for the token.
+   * Never throws: a connection that fails is dropped, and the first request connects itself and
+   * reports the failure. Not through a proxy.
    */
   preconnect(): void {
     const agent = this.agent;
     if (!agent) return;
-    setImmediate(() => {
+    try {
       const host = this.base.hostname.replace(/^\[|\]$/g, '');
       const tls = this.tlsOptions();
       agent.warmUp({
@@ -71,7 +71,9 @@ export class ClusterConnection {
         port: Number(this.base.port || 443),
         ...(tls.servername || isIP(host) ? {} : { servername: host }),
       });
-    });
+    } catch {
+      // The first request meets the same problem and reports it.
+    }
   }
 
   private tlsOptions(): ConnectionOptions {
@@ -91,29 +93,31 @@ export class ClusterConnection {
 
 /** A keep-alive agent that hands out one connection opened in advance before opening others. */
 class WarmAgent extends Agent {
-  private warm: TLSSocket | undefined;
+  private warm: { socket: TLSSocket; onError: () => void } | undefined;
 
   warmUp(options: ConnectionOptions): void {
     const socket = tlsConnect(options);
     // Unused, it must not keep the process alive (a run that fails before any request).
     socket.unref();
-    socket.once('error', () => {
-      if (this.warm === socket) this.warm = undefined;
+    const onError = () => {
+      if (this.warm?.socket === socket) this.warm = undefined;
       socket.destroy();
-    });
-    this.warm = socket;
+    };
+    socket.once('error', onError);
+    this.warm = { socket, onError };
   }
 
   override createConnection(
     options: ConnectionOptions,
     callback?: (error: Error | null, socket: Socket) => void,
   ): Socket {
-    const socket = this.warm;
+    const warm = this.warm;
     this.warm = undefined;
-    if (socket && !socket.destroyed) {
-      socket.removeAllListeners('error');
-      socket.ref();
-      return socket;
+    if (warm && !warm.socket.destroyed) {
+      // From here on the request that takes it handles its errors.
+      warm.socket.removeListener('error', warm.onError);
+      warm.socket.ref();
+      return warm.socket;
     }
     return (
       Agent.prototype as unknown as {

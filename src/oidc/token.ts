@@ -21,6 +21,8 @@ export interface IdTokenRequest {
   logger: Logger;
   mask: MaskSecret;
   http?: HttpClient;
+  /** Called once, when the first attempt has been sent: work that needs no token can start. */
+  onSent?: () => void;
   policy?: RetryPolicy;
   wait?: Sleep;
 }
@@ -85,6 +87,12 @@ export async function requestIdToken(request: IdTokenRequest): Promise<string> {
   const audienceText =
     request.audience === undefined ? 'the default audience' : `audience "${request.audience}"`;
   request.logger.debug(`Requesting the ID token for ${audienceText}`);
+  let onSent = request.onSent;
+  const sent = () => {
+    const callback = onSent;
+    onSent = undefined;
+    callback?.();
+  };
 
   return withRetries<string>(
     'ID token request',
@@ -93,10 +101,12 @@ export async function requestIdToken(request: IdTokenRequest): Promise<string> {
       let body: string;
       let retryAfter: string | string[] | undefined;
       try {
-        const response = await http.get(target, {
-          authorization: `Bearer ${bearer}`,
-          accept: 'application/json',
-        });
+        const response = await http.get(
+          target,
+          { authorization: `Bearer ${bearer}`, accept: 'application/json' },
+          undefined,
+          sent,
+        );
         status = response.status;
         retryAfter = response.headers['retry-after'];
         body = response.body;

@@ -36,6 +36,19 @@ async function until(check: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
 }
 
+/**
+ * Preconnects to `t`, lets that connection fail (on the client's side, so the server never
+ * counts it), then sends the first request: what it rejects with.
+ */
+async function afterFailedPreconnect(t: ClusterTarget): Promise<unknown> {
+  const connection = new ClusterConnection(t);
+  connection.preconnect();
+  await new Promise((r) => setTimeout(r, 50));
+  return clientOver(connection, t)
+    .get('/api')
+    .catch((e: unknown) => e);
+}
+
 describe('ClusterConnection.preconnect', () => {
   it('opens the connection before any request, and the first request uses it', async () => {
     server = await startLoopback((_, res) => sendJson(res, 200, { kind: 'Deployment' }));
@@ -56,14 +69,7 @@ describe('ClusterConnection.preconnect', () => {
   it('drops a connection whose certificate is refused; the first request reports it', async () => {
     server = await startLoopback((_, res) => sendJson(res, 200, {}));
     // No CA: the self-signed server certificate is not trusted.
-    const t = target(server.url, undefined);
-    const connection = new ClusterConnection(t);
-    connection.preconnect();
-    // The handshake fails on the client's side, so the server never counts it: give it time.
-    await new Promise((r) => setTimeout(r, 50));
-    const error = await clientOver(connection, t)
-      .get('/api')
-      .catch((e: unknown) => e);
+    const error = await afterFailedPreconnect(target(server.url, undefined));
     expect(error).toBeInstanceOf(KubeNetworkError);
     expect((error as KubeNetworkError).tls).toBe(true);
     expect(server.requests).toHaveLength(0);
@@ -74,13 +80,7 @@ describe('ClusterConnection.preconnect', () => {
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
     const { port } = closed.address() as { port: number };
     await new Promise<void>((r) => closed.close(() => r()));
-    const t = target(`https://127.0.0.1:${port}`, undefined);
-    const connection = new ClusterConnection(t);
-    connection.preconnect();
-    await new Promise((r) => setTimeout(r, 50));
-    const error = await clientOver(connection, t)
-      .get('/api')
-      .catch((e: unknown) => e);
+    const error = await afterFailedPreconnect(target(`https://127.0.0.1:${port}`, undefined));
     expect(error).toBeInstanceOf(KubeNetworkError);
     expect((error as Error).message).toMatch(/ECONNREFUSED/);
   });

@@ -67,6 +67,20 @@ function run(
   return { done, logger };
 }
 
+/** Forty deployments whose PATCHes each take 20 ms, to see how many are in flight. */
+async function fortyDeployments(): Promise<{ a: FakeApi; names: string[] }> {
+  const a = await fake();
+  const names = Array.from({ length: 40 }, (_, i) => `app-${String(i).padStart(2, '0')}`);
+  for (const name of names)
+    a.objects.set(`${DEPLOYMENTS}/${name}`, deployment(name, { web: 'a:1' }));
+  a.patchDelayMs = 20;
+  return { a, names };
+}
+
+function refs(names: string[]): WorkloadRef[] {
+  return names.map((name) => ({ kind: 'deployment', name }));
+}
+
 describe('deploy: validation before any change', () => {
   it('reports every missing workload and unknown container in one error, and patches nothing', async () => {
     const a = await fake();
@@ -196,16 +210,8 @@ describe('deploy: set image and wait', () => {
   });
 
   it('patches the first workload alone, then at most 16 at a time', async () => {
-    const a = await fake();
-    const names = Array.from({ length: 40 }, (_, i) => `app-${String(i).padStart(2, '0')}`);
-    for (const name of names)
-      a.objects.set(`${DEPLOYMENTS}/${name}`, deployment(name, { web: 'a:1' }));
-    a.patchDelayMs = 20;
-    const { done } = run(
-      a,
-      names.map((name) => ({ kind: 'deployment' as const, name })),
-      [{ container: 'web', image: 'a:2' }],
-    );
+    const { a, names } = await fortyDeployments();
+    const { done } = run(a, refs(names), [{ container: 'web', image: 'a:2' }]);
     const result = await done;
     expect(result.workloads?.map((w) => w.result)).toEqual(names.map(() => 'rolled-out'));
     const inFlight = a.patchesInFlightAtArrival;
@@ -216,17 +222,9 @@ describe('deploy: set image and wait', () => {
   });
 
   it('a refused patch among concurrent ones stops the patches still to come', async () => {
-    const a = await fake();
-    const names = Array.from({ length: 40 }, (_, i) => `app-${String(i).padStart(2, '0')}`);
-    for (const name of names)
-      a.objects.set(`${DEPLOYMENTS}/${name}`, deployment(name, { web: 'a:1' }));
-    a.patchDelayMs = 20;
+    const { a, names } = await fortyDeployments();
     a.forbidden.add(`PATCH ${DEPLOYMENTS}/app-05`);
-    const { done } = run(
-      a,
-      names.map((name) => ({ kind: 'deployment' as const, name })),
-      [{ container: 'web', image: 'a:2' }],
-    );
+    const { done } = run(a, refs(names), [{ container: 'web', image: 'a:2' }]);
     const error = (await done.catch((e: unknown) => e)) as ActionError;
     expect(error).toBeInstanceOf(ActionError);
     expect(error.message).toMatch(

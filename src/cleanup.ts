@@ -97,7 +97,12 @@ function credentialDirs(io: PostIo): string[] {
 /** `docker ARGS` without a shell; its output is not needed (and may name the registry user). */
 function runDocker(args: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn('docker', args, { stdio: 'ignore' });
+    // Bounded as the login is: a post step must not hang on a stuck credential helper.
+    const child = spawn('docker', args, {
+      stdio: 'ignore',
+      timeout: 30_000,
+      killSignal: 'SIGKILL',
+    });
     child.on('error', reject);
     child.on('close', (code) => resolve(code ?? 1));
   });

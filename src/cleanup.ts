@@ -1,7 +1,8 @@
-import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { basename } from 'node:path';
+import { AWS_VARIABLES } from './aws/variables.js';
 import { CREDENTIAL_DIR_PREFIX } from './credential-files.js';
+import { runDockerProcess } from './docker.js';
 import type { Logger } from './logger.js';
 import { STATE } from './state.js';
 
@@ -10,21 +11,13 @@ export interface PostIo extends Logger {
   exportVariable(name: string, value: string): void;
 }
 
-const AWS_VARIABLES = [
-  'AWS_ACCESS_KEY_ID',
-  'AWS_SECRET_ACCESS_KEY',
-  'AWS_SESSION_TOKEN',
-  'AWS_REGION',
-  'AWS_DEFAULT_REGION',
-];
-
 /**
  * Undoes what main left behind, whether main succeeded or not: credential files, exported AWS
  * credentials, a registry login. Each part warns on failure and the rest still runs.
  */
 export async function cleanUp(
   io: PostIo,
-  docker: (args: string[]) => Promise<number> = runDocker,
+  docker: (args: string[]) => Promise<number> = dockerExitCode,
 ): Promise<void> {
   for (const dir of credentialDirs(io)) {
     try {
@@ -94,16 +87,9 @@ function credentialDirs(io: PostIo): string[] {
   );
 }
 
-/** `docker ARGS` without a shell; its output is not needed (and may name the registry user). */
-function runDocker(args: string[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    // Bounded as the login is: a post step must not hang on a stuck credential helper.
-    const child = spawn('docker', args, {
-      stdio: 'ignore',
-      timeout: 30_000,
-      killSignal: 'SIGKILL',
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve(code ?? 1));
-  });
+/** `docker ARGS`'s exit code; a docker that cannot start or does not answer is an error. */
+async function dockerExitCode(args: string[]): Promise<number> {
+  const { code, stderr } = await runDockerProcess('docker', args, '');
+  if (code === -1) throw new Error(stderr);
+  return code;
 }

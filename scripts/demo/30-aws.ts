@@ -6,17 +6,11 @@ import { motoInstalled, startMoto } from '../../__tests__/fixtures/moto.js';
 import { startSts } from '../../__tests__/fixtures/sts.js';
 import { runAction } from '../../__tests__/helpers/runner.js';
 import { masked, showRun, step } from './show.js';
+import { AWS_VARIABLES } from '../../src/aws/variables.js';
 
 export const title = 'aws mode: the ID token becomes AWS credentials (AssumeRoleWithWebIdentity)';
 
 const ROLE = 'arn:aws:iam::111122223333:role/deploy';
-const AWS_VARIABLES = [
-  'AWS_ACCESS_KEY_ID',
-  'AWS_SECRET_ACCESS_KEY',
-  'AWS_SESSION_TOKEN',
-  'AWS_REGION',
-  'AWS_DEFAULT_REGION',
-];
 
 export async function run(): Promise<void> {
   const issuer = await startIssuer({ shape: 'forgejo' });

@@ -1,4 +1,4 @@
-import * as core from './runner.js';
+import * as core from '@actions/core';
 import type { AwsResult } from './aws/index.js';
 import type { ChainguardResult } from './chainguard/index.js';
 import { createCredentialStore } from './credential-files.js';
@@ -58,7 +58,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     };
     const result = await mode.run(ctx);
     writeOutputs(result);
-    writeSummary(claims, result, settings.showClaims);
+    await writeSummary(claims, result, settings.showClaims);
     if (result.mode === 'kubernetes' && result.workloads?.some((w) => !isSuccess(w.result))) {
       core.setFailed(
         'The rollout did not complete; see the diagnosis above and in the job summary.',
@@ -67,7 +67,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   } catch (error) {
     const message = formatError(error);
     core.setFailed(message);
-    writeFailureSummary(message);
+    await writeFailureSummary(message);
   }
 }
 

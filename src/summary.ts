@@ -1,4 +1,4 @@
-import * as core from './runner.js';
+import * as core from '@actions/core';
 import type { Result } from './main.js';
 import { claimRows, type Claims } from './oidc/claims.js';
 
@@ -91,9 +91,15 @@ function cell(value: string): string {
   return value.replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
 }
 
-export function writeSummary(claims: Claims, result: Result, showClaims: boolean): void {
+export async function writeSummary(
+  claims: Claims,
+  result: Result,
+  showClaims: boolean,
+): Promise<void> {
+  // A runner without a job summary (an old one, or act): nothing to write, nothing to warn about.
+  if (!process.env['GITHUB_STEP_SUMMARY']) return;
   try {
-    core.appendSummary(renderSummary(claims, result, showClaims));
+    await core.summary.addRaw(renderSummary(claims, result, showClaims), true).write();
   } catch (error) {
     core.warning(
       `Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`,
@@ -102,19 +108,23 @@ export function writeSummary(claims: Claims, result: Result, showClaims: boolean
 }
 
 /** A failed step's summary: the error and its hint, so the run page says why without the log. */
-export function writeFailureSummary(message: string): void {
+export async function writeFailureSummary(message: string): Promise<void> {
   const fence = '`'.repeat(3);
+  if (!process.env['GITHUB_STEP_SUMMARY']) return;
   try {
-    core.appendSummary(
-      [
-        '### OIDC Deploy: failed',
-        '',
-        `${fence}text`,
-        message.split(fence).join('` ` `'),
-        fence,
-        '',
-      ].join('\n'),
-    );
+    await core.summary
+      .addRaw(
+        [
+          '### OIDC Deploy: failed',
+          '',
+          `${fence}text`,
+          message.split(fence).join('` ` `'),
+          fence,
+          '',
+        ].join('\n'),
+        true,
+      )
+      .write();
   } catch {
     // The error is in the log already; a summary that cannot be written changes nothing.
   }

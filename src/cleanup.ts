@@ -2,7 +2,6 @@ import { rmSync } from 'node:fs';
 import { basename } from 'node:path';
 import { AWS_VARIABLES } from './aws/variables.js';
 import { CREDENTIAL_DIR_PREFIX } from './credential-files.js';
-import { runDockerProcess } from './docker.js';
 import type { Logger } from './logger.js';
 import { STATE } from './state.js';
 
@@ -12,13 +11,12 @@ export interface PostIo extends Logger {
 }
 
 /**
- * Undoes what main left behind, whether main succeeded or not: credential files, exported AWS
- * credentials, a registry login. Each part warns on failure and the rest still runs.
+ * Undoes what main left behind, whether main succeeded or not: credential files (a registry
+ * login's Docker config among them), DOCKER_CONFIG, exported AWS credentials. Each part warns on
+ * failure and the rest still runs. No docker runs here: the login lived only in the private
+ * Docker config, which goes with the credential files.
  */
-export async function cleanUp(
-  io: PostIo,
-  docker: (args: string[]) => Promise<number> = dockerExitCode,
-): Promise<void> {
+export async function cleanUp(io: PostIo): Promise<void> {
   for (const dir of credentialDirs(io)) {
     try {
       rmSync(dir, { recursive: true, force: true });
@@ -34,18 +32,6 @@ export async function cleanUp(
     // Later post steps (and the rest of this job's post phase) must not find live credentials.
     for (const name of AWS_VARIABLES) io.exportVariable(name, '');
     io.info('Cleared the exported AWS credentials');
-  }
-  const registry = io.getState(STATE.dockerLogout);
-  if (registry) {
-    try {
-      const code = await docker(['logout', registry]);
-      if (code === 0) io.info(`Logged out of ${registry}`);
-      else io.warning(`docker logout ${registry} exited with ${code}`);
-    } catch (error) {
-      io.warning(
-        `docker logout ${registry} failed: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    }
   }
 }
 
@@ -85,11 +71,4 @@ function credentialDirs(io: PostIo): string[] {
   return dirs.filter(
     (d): d is string => typeof d === 'string' && basename(d).startsWith(CREDENTIAL_DIR_PREFIX),
   );
-}
-
-/** `docker ARGS`'s exit code; a docker that cannot start or does not answer is an error. */
-async function dockerExitCode(args: string[]): Promise<number> {
-  const { code, stderr } = await runDockerProcess('docker', args, '');
-  if (code === -1) throw new Error(stderr);
-  return code;
 }

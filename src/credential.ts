@@ -4,9 +4,14 @@
 import { formatError } from './errors.js';
 import type { Logger } from './logger.js';
 import { decodeClaims } from './oidc/claims.js';
-import { requestIdToken } from './oidc/token.js';
+import { DEFAULT_TOKEN_POLICY, requestIdToken } from './oidc/token.js';
 
 const REFRESH_MARGIN_SECONDS = 30;
+/**
+ * kubectl waits on the plugin: it answers or fails within 30 s in all, start-up included, even
+ * against an endpoint that trickles its answer (each attempt also ends after 15 s).
+ */
+const PLUGIN_TOKEN_POLICY = { ...DEFAULT_TOKEN_POLICY, deadlineMs: 25_000 };
 
 const stderrLogger: Logger = {
   debug: () => {},
@@ -22,6 +27,7 @@ try {
     env: process.env,
     logger: stderrLogger,
     mask: () => {},
+    policy: PLUGIN_TOKEN_POLICY,
   });
   const { exp } = decodeClaims(token);
   const expiresAt = Math.max(Date.now() / 1000 + 1, exp - REFRESH_MARGIN_SECONDS);

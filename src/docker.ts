@@ -1,56 +1,80 @@
-// docker, run the one way both halves of the action need it: no shell, input on stdin only,
-// bounded in time.
-import { spawn } from 'node:child_process';
+// docker, run through @actions/exec: no shell, input on stdin only, bounded in time.
+import type { ChildProcess } from 'node:child_process';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { getExecOutput } from '@actions/exec';
 import { formatDuration } from './duration.js';
 
-/** How long a docker command may take: login then falls back to a Docker config, logout warns. */
+/** How long a docker command may take: then it is ended, and login keeps the written config. */
 export const DOCKER_TIMEOUT_MS = 30_000;
 
+export interface DockerResult {
+  /** docker's exit code; -1 when it could not start or was ended after the timeout. */
+  code: number;
+  stderr: string;
+}
+
 /**
- * Runs `docker ARGS` without a shell, `stdin` its only input, and ends it after `timeoutMs`: a
- * credential helper waiting for a desktop prompt or an unreachable registry must not hold the
- * step until the job times out. Its stdout is dropped; stderr is kept for the warning.
+ * Runs `docker ARGS` with @actions/exec (no shell), `stdin` its only input, in `env`. Its output
+ * stays out of the log (stderr is returned for a warning). @actions/exec has no timeout and does
+ * not hand out the child, so the wait is bounded here: after `timeoutMs` the result is "no
+ * answer", and docker, found on Node's `child_process` diagnostics channel (which publishes
+ * every child process created), is killed and its pipes closed, so neither it nor a process it
+ * started can keep the step alive.
  */
-export function runDockerProcess(
+export async function runDocker(
   docker: string,
   args: string[],
   stdin: string,
+  env: NodeJS.ProcessEnv,
   timeoutMs: number = DOCKER_TIMEOUT_MS,
-): Promise<{ code: number; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(docker, args, {
-      stdio: ['pipe', 'ignore', 'pipe'],
-      timeout: timeoutMs,
-      killSignal: 'SIGKILL',
-    });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      if (stderr.length < 64 * 1024) stderr += chunk;
-    });
-    // docker may exit before reading its stdin (a bad flag): that is its exit code's to say.
-    child.stdin.on('error', () => undefined);
-    let settled = false;
-    const settle = (result: { code: number; stderr: string }) => {
-      if (settled) return;
-      settled = true;
-      resolve(result);
-    };
-    child.on('error', (error) => settle({ code: -1, stderr: error.message }));
-    let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-    const result = () =>
-      exit?.signal === 'SIGKILL' && exit.code === null
-        ? { code: -1, stderr: `no answer within ${formatDuration(timeoutMs)}` }
-        : { code: exit?.code ?? -1, stderr };
-    child.on('exit', (code, signal) => {
-      exit = { code, signal };
-      // A process docker started (a credential helper) may hold stderr open after docker is
-      // gone: give the rest of its output a moment, not forever.
-      setTimeout(() => {
-        child.stderr.destroy();
-        settle(result());
-      }, 500).unref();
-    });
-    child.on('close', () => settle(result()));
-    child.stdin.end(stdin);
+): Promise<DockerResult> {
+  const children: ChildProcess[] = [];
+  const onChild = (message: unknown) => {
+    const child = (message as { process: ChildProcess }).process;
+    children.push(child);
+    // @actions/exec writes `input` without an error listener: a docker that exits before
+    // reading its stdin (a bad flag) is its exit code's to report, not a crash.
+    process.nextTick(() => child.stdin?.on('error', () => undefined));
+  };
+  subscribe('child_process', onChild);
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<DockerResult>((resolve) => {
+    timer = setTimeout(
+      () => resolve({ code: -1, stderr: `no answer within ${formatDuration(timeoutMs)}` }),
+      timeoutMs,
+    );
   });
+  const finished = getExecOutput(docker, args, {
+    input: Buffer.from(stdin),
+    env: definedOnly(env),
+    silent: true,
+    ignoreReturnCode: true,
+    // A process docker started (a credential helper) may hold stderr open after docker is gone.
+    delay: 500,
+  }).then(
+    (output): DockerResult => ({ code: output.exitCode, stderr: output.stderr }),
+    (error: unknown): DockerResult => ({
+      code: -1,
+      stderr: error instanceof Error ? error.message : String(error),
+    }),
+  );
+  try {
+    return await Promise.race([finished, expired]);
+  } finally {
+    clearTimeout(timer);
+    unsubscribe('child_process', onChild);
+    for (const child of children) {
+      if (child.spawnfile !== docker) continue;
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      child.stdin?.destroy();
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+    }
+  }
+}
+
+function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
 }

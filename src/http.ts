@@ -1,16 +1,26 @@
-import {
-  request as httpRequest,
-  type IncomingHttpHeaders,
-  type OutgoingHttpHeaders,
+// Every exchange that is not the cluster (the ID-token endpoint, issuer discovery and JWKS, AWS
+// STS, Chainguard STS) goes through @actions/http-client: its agents, its proxy rules
+// (HTTPS_PROXY/HTTP_PROXY/NO_PROXY, CONNECT tunnels through `tunnel`), its socket timeout. What it
+// lacks is added around it here: a deadline from request start to last byte that destroys the
+// request, a bound on the body, and a signal when the request is on the wire.
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type {
+  ClientRequest,
+  IncomingHttpHeaders,
+  IncomingMessage,
+  OutgoingHttpHeaders,
 } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { connect as tlsConnect } from 'node:tls';
+import { HttpClient as ToolkitClient } from '@actions/http-client';
+import type { RequestHandler } from '@actions/http-client/lib/interfaces';
 import { formatDuration } from './duration.js';
 import type { Logger } from './logger.js';
+import { foreign } from './untrusted.js';
 
 const USER_AGENT = 'oidc-deploy-action';
 /** Peers answer in kilobytes; a larger body is a misbehaving (or hostile) server. */
-const MAX_BODY_BYTES = 4 * 1024 * 1024;
+export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** The deadline of a call that names none: every exchange ends. */
+export const DEFAULT_DEADLINE_MS = 30_000;
 
 export interface HttpResponse {
   status: number;
@@ -36,211 +46,128 @@ export interface HttpClient {
 }
 
 /**
- * A small HTTP client on node:http/https: it honours HTTPS_PROXY/HTTP_PROXY/NO_PROXY as
- * @actions/http-client does (loopback is never proxied), never follows redirects (a bearer token
- * must not travel to another host), gives up on a socket silent for `socketTimeoutMs`, and bounds
- * the body. (It replaces @actions/http-client, whose undici import alone costs ~40 ms of
- * start-up.) NODE_EXTRA_CA_CERTS applies, as to every TLS connection Node makes.
+ * A client on @actions/http-client that never follows a redirect (a bearer token must not travel
+ * to another host) and never retries by itself (withRetries does, with our policy). A socket
+ * silent for `socketTimeoutMs` ends the request; so does its deadline (`deadlineMs` per call,
+ * else `defaultDeadlineMs`), counted from request start to the body's last byte. Either way the
+ * request and its socket are destroyed, so nothing keeps the process alive. Proxies come from
+ * process.env, as the library reads them; NODE_EXTRA_CA_CERTS applies as to every TLS connection.
  */
 export function createHttpClient(
   socketTimeoutMs: number,
-  env: NodeJS.ProcessEnv = process.env,
+  defaultDeadlineMs: number = DEFAULT_DEADLINE_MS,
 ): HttpClient {
   const send = async (
     method: string,
     url: string,
-    body: string | undefined,
+    body: string | null,
     headers: OutgoingHttpHeaders = {},
-    deadlineMs?: number,
+    deadlineMs: number = defaultDeadlineMs,
     onSent?: () => void,
   ): Promise<HttpResponse> => {
-    const target = new URL(url);
-    if (deadlineMs === undefined) {
-      return sendRequest(method, target, body, headers, socketTimeoutMs, env, undefined, onSent);
-    }
+    const origin = new URL(url).origin;
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), deadlineMs);
+    let expired = false;
+    const timer = setTimeout(() => {
+      expired = true;
+      controller.abort();
+    }, deadlineMs);
+    // One toolkit client per exchange: its handler carries this exchange's signal, and its agent
+    // tells this exchange's request apart from any other.
+    let agent: unknown;
+    const handler: RequestHandler = {
+      prepareRequest: (options) => {
+        options.signal = controller.signal;
+        agent = options.agent;
+      },
+      canHandleAuthentication: () => false,
+      handleAuthentication: () => Promise.reject(new Error('not supported')),
+    };
+    const client = new ToolkitClient(USER_AGENT, [handler], {
+      allowRedirects: false,
+      allowRetries: false,
+      keepAlive: false,
+      socketTimeout: socketTimeoutMs,
+    });
+    const stopWatching = onSent ? whenSent(() => agent, onSent) : undefined;
     try {
-      return await sendRequest(
-        method,
-        target,
-        body,
-        headers,
-        socketTimeoutMs,
-        env,
-        controller.signal,
-        onSent,
-      );
+      const response = await client.request(method, url, body, headers);
+      const text = await readBounded(response.message, origin);
+      return {
+        status: response.message.statusCode ?? 0,
+        headers: response.message.headers,
+        body: text,
+      };
     } catch (error) {
-      if (!controller.signal.aborted) throw error;
-      throw new Error(
-        `no complete answer from ${target.origin} within ${formatDuration(deadlineMs)}`,
-      );
+      if (expired) {
+        throw new Error(`no complete answer from ${origin} within ${formatDuration(deadlineMs)}`);
+      }
+      // The toolkit's words for its socket timeout ("Request timeout: /path"), said our way.
+      if (error instanceof Error && error.message.startsWith('Request timeout:')) {
+        throw new Error(`no answer from ${origin} within ${formatDuration(socketTimeoutMs)}`);
+      }
+      throw error;
     } finally {
       clearTimeout(timer);
+      stopWatching?.();
+      // Destroys whatever is left of the exchange (a timed-out or half-read request, its socket);
+      // a no-op for one that completed.
+      controller.abort();
     }
   };
   return {
-    get: (url, headers, deadlineMs, onSent) =>
-      send('GET', url, undefined, headers, deadlineMs, onSent),
+    get: (url, headers, deadlineMs, onSent) => send('GET', url, null, headers, deadlineMs, onSent),
     post: (url, body, headers, deadlineMs) => send('POST', url, body, headers, deadlineMs),
   };
 }
 
-async function sendRequest(
-  method: string,
-  url: URL,
-  body: string | undefined,
-  extraHeaders: OutgoingHttpHeaders,
-  timeoutMs: number,
-  env: NodeJS.ProcessEnv,
-  signal: AbortSignal | undefined,
-  onSent?: () => void,
-): Promise<HttpResponse> {
-  const headers: OutgoingHttpHeaders = { 'user-agent': USER_AGENT, ...extraHeaders };
-  if (body !== undefined) headers['content-length'] = Buffer.byteLength(body);
-  const proxy = proxyFor(url, env);
-  const secure = url.protocol === 'https:';
-  const port = url.port || (secure ? '443' : '80');
-  const options: Parameters<typeof httpRequest>[1] = {
-    method,
-    headers,
-    timeout: timeoutMs,
-    ...(signal ? { signal } : {}),
-  };
-
-  let send: typeof httpRequest = secure ? httpsRequest : httpRequest;
-  let target: URL | string = url;
-  if (proxy && !secure) {
-    // Plain HTTP through a proxy: the absolute URL goes to the proxy.
-    send = proxy.protocol === 'https:' ? httpsRequest : httpRequest;
-    target = proxy;
-    Object.assign(options, {
-      path: url.href,
-      headers: { ...headers, host: url.host, ...proxyAuthorization(proxy) },
-    });
-  } else if (proxy && secure) {
-    // HTTPS through a proxy: a CONNECT tunnel, then TLS to the target inside it.
-    const socket = await openTunnel(proxy, url.hostname, port, timeoutMs, signal);
-    // Without an agent, Node uses createConnection (an agent would open its own socket).
-    options.createConnection = () => tlsConnect({ socket, servername: url.hostname });
-  }
-
-  return new Promise<HttpResponse>((resolve, reject) => {
-    const req = send(target, options, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > MAX_BODY_BYTES) {
-          req.destroy(
-            new Error(`the answer from ${url.origin} is larger than ${MAX_BODY_BYTES} bytes`),
-          );
-          return;
-        }
-        chunks.push(chunk);
-      });
-      res.on('end', () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          headers: res.headers,
-          body: Buffer.concat(chunks).toString('utf8'),
-        }),
-      );
-      res.on('error', reject);
-    });
-    req.on('timeout', () =>
-      req.destroy(new Error(`no answer from ${url.origin} within ${formatDuration(timeoutMs)}`)),
-    );
-    req.on('error', reject);
-    if (onSent) req.once('finish', onSent);
-    req.end(body);
-  });
-}
-
-function openTunnel(
-  proxy: URL,
-  host: string,
-  port: string,
-  timeoutMs: number,
-  signal: AbortSignal | undefined,
-) {
-  return new Promise<import('node:net').Socket>((resolve, reject) => {
-    const send = proxy.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = send(proxy, {
-      method: 'CONNECT',
-      path: `${host}:${port}`,
-      headers: { host: `${host}:${port}`, ...proxyAuthorization(proxy) },
-      timeout: timeoutMs,
-      agent: false,
-      ...(signal ? { signal } : {}),
-    });
-    req.on('connect', (res, socket) => {
-      if (res.statusCode === 200) {
-        resolve(socket);
-      } else {
-        socket.destroy();
-        reject(
-          new Error(
-            `the proxy ${proxy.host} refused to connect to ${host}:${port} (HTTP ${res.statusCode})`,
-          ),
-        );
+/**
+ * The body, at most MAX_BODY_BYTES (the toolkit's readBody() has no bound). Rejects when the
+ * peer sends more, or the connection ends (or is destroyed by the deadline) before the last byte.
+ */
+function readBounded(message: IncomingMessage, origin: string): Promise<string> {
+  const tooLarge = () =>
+    new Error(`the answer from ${origin} is larger than ${MAX_BODY_BYTES} bytes`);
+  return new Promise((resolve, reject) => {
+    if (Number(message.headers['content-length']) > MAX_BODY_BYTES) {
+      message.destroy();
+      reject(tooLarge());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    message.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        message.destroy();
+        reject(tooLarge());
+        return;
       }
+      chunks.push(chunk);
     });
-    req.on('timeout', () => req.destroy(new Error(`no answer from the proxy ${proxy.host}`)));
-    req.on('error', reject);
-    req.end();
+    message.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    message.on('error', reject);
+    // After 'end' this is a no-op; before it, the answer was cut short.
+    message.on('close', () => reject(new Error(`the answer from ${origin} ended early`)));
   });
 }
 
-function proxyAuthorization(proxy: URL): Record<string, string> {
-  if (!proxy.username && !proxy.password) return {};
-  const credentials = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
-  return { 'proxy-authorization': `Basic ${Buffer.from(credentials).toString('base64')}` };
-}
-
-/** The proxy for a URL by the environment's HTTPS_PROXY/HTTP_PROXY/NO_PROXY, as runners set them. */
-export function proxyFor(url: URL, env: NodeJS.ProcessEnv): URL | undefined {
-  if (bypassesProxy(url, env)) return undefined;
-  const value =
-    url.protocol === 'https:'
-      ? env['https_proxy'] || env['HTTPS_PROXY']
-      : env['http_proxy'] || env['HTTP_PROXY'];
-  if (!value) return undefined;
-  try {
-    return new URL(/^https?:\/\//.test(value) ? value : `http://${value}`);
-  } catch {
-    return undefined;
-  }
-}
-
-/** NO_PROXY matching of @actions/http-client: `*`, host, host:port, and domain suffixes. */
-export function bypassesProxy(url: URL, env: NodeJS.ProcessEnv): boolean {
-  const host = url.hostname.toLowerCase();
-  if (
-    host === 'localhost' ||
-    host.startsWith('127.') ||
-    host === '[::1]' ||
-    host === '[0:0:0:0:0:0:0:1]'
-  ) {
-    return true;
-  }
-  const noProxy = env['no_proxy'] || env['NO_PROXY'] || '';
-  if (!noProxy) return false;
-  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
-  const candidates = [host, `${host}:${port}`];
-  return noProxy
-    .split(',')
-    .map((entry) => entry.trim().toLowerCase())
-    .filter(Boolean)
-    .some(
-      (entry) =>
-        entry === '*' ||
-        candidates.some(
-          (c) =>
-            c === entry || c.endsWith(`.${entry}`) || (entry.startsWith('.') && c.endsWith(entry)),
-        ),
-    );
+/**
+ * Calls `onSent` once the request made through `agent` is written out: Node publishes every
+ * client request on this diagnostics channel when it starts sending (the toolkit does not hand
+ * out its request). Returns the unsubscribe.
+ */
+function whenSent(agent: () => unknown, onSent: () => void): () => void {
+  const channel = 'http.client.request.start';
+  const listener = (message: unknown) => {
+    const request = (message as { request: ClientRequest & { agent?: unknown } }).request;
+    if (agent() === undefined || request.agent !== agent()) return;
+    unsubscribe(channel, listener);
+    if (request.writableFinished) onSent();
+    else request.once('finish', onSent);
+  };
+  subscribe(channel, listener);
+  return () => unsubscribe(channel, listener);
 }
 
 export type Attempt<T> =
@@ -260,12 +187,13 @@ export const sleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve,
 
 /**
  * Runs `attempt` until it succeeds, throws (a final failure), runs out of tries or passes the
- * deadline. Waits grow exponentially with jitter, and a server's Retry-After is honoured
- * within the policy's bounds.
+ * deadline. Each attempt is told how much of the deadline is left (`remainingMs`), to bound its
+ * own request by it: the whole, retries included, ends by the deadline. Waits grow exponentially
+ * with jitter, and a server's Retry-After is honoured within the policy's bounds.
  */
 export async function withRetries<T>(
   what: string,
-  attempt: (n: number) => Promise<Attempt<T>>,
+  attempt: (n: number, remainingMs: number) => Promise<Attempt<T>>,
   policy: RetryPolicy,
   logger: Logger,
   wait: Sleep = sleep,
@@ -273,7 +201,8 @@ export async function withRetries<T>(
   const started = Date.now();
   let last: Error | undefined;
   for (let n = 1; n <= policy.attempts; n++) {
-    const result = await attempt(n);
+    const remaining = Math.max(1, policy.deadlineMs - (Date.now() - started));
+    const result = await attempt(n, remaining);
     if (result.ok) return result.value;
     last = result.error;
     const elapsed = Date.now() - started;
@@ -282,8 +211,9 @@ export async function withRetries<T>(
     const jittered = backoff / 2 + Math.random() * (backoff / 2);
     const delay = Math.min(policy.maxDelayMs, Math.max(jittered, result.retryAfterMs ?? 0));
     if (elapsed + delay >= policy.deadlineMs) break;
+    // The message may quote the peer (an STS code, a gateway's message): foreign text.
     logger.info(
-      `${what}: ${result.error.message}; retrying in ${Math.round(delay)} ms (attempt ${n + 1} of ${policy.attempts})`,
+      `${what}: ${foreign(result.error.message)}; retrying in ${Math.round(delay)} ms (attempt ${n + 1} of ${policy.attempts})`,
     );
     await wait(delay);
   }
@@ -301,10 +231,12 @@ export function retryAfterMs(header: string | string[] | undefined): number | un
 
 /**
  * A short, single-line excerpt of a response body for an error message. Bodies of refusals
- * carry no credentials, but they are still bounded and stripped of anything token-shaped.
+ * carry no credentials, but they are still bounded, stripped of anything token-shaped, and
+ * escaped as foreign text (no control character, no leading `::`): safe in any log line.
  */
 export function bodyExcerpt(body: string, max = 200): string {
   const oneLine = body.replace(/\s+/g, ' ').trim();
   const scrubbed = oneLine.replace(/eyJ[\w-]*\.[\w-]*\.[\w-]*/g, '<jwt>');
-  return scrubbed.length > max ? `${scrubbed.slice(0, max)}...` : scrubbed;
+  const short = scrubbed.length > max ? `${scrubbed.slice(0, max)}...` : scrubbed;
+  return foreign(short, Infinity);
 }

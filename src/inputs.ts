@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import { parseGoDuration } from './duration.js';
 import { ActionError } from './errors.js';
+import { isLoopbackHost } from './loopback.js';
 
 export type Mode = 'kubernetes' | 'aws' | 'chainguard' | 'token';
 export const MODES: readonly Mode[] = ['kubernetes', 'aws', 'chainguard', 'token'];
@@ -93,7 +94,6 @@ const CHAINGUARD_INPUTS = ['chainguard-identity'] as const;
 type InputReader = (name: string) => string;
 
 const MAX_KUBECONFIG_BYTES = 1024 * 1024;
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /**
  * Reads every input into one typed Settings value and does every cross-check, so the
@@ -550,8 +550,7 @@ function checkServiceUrl(name: string, value: string): string {
   } catch {
     throw new ActionError(`${describe(name)} is not a URL.`);
   }
-  const loopback = LOOPBACK_HOSTS.has(url.hostname) || url.hostname.startsWith('127.');
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
     throw new ActionError(
       `${describe(name)} must be an https:// URL.`,
       'The ID token travels to it; plain http is accepted only for a loopback address.',

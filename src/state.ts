@@ -4,8 +4,6 @@ export const STATE = {
   credentialDirs: 'credential-dirs',
   /** 'true' when AWS_* credentials were exported. */
   awsExported: 'aws-exported',
-  /** The registry host `docker login` logged in to. */
-  dockerLogout: 'docker-logout',
   /** JSON `{"previous": string | null}`: DOCKER_CONFIG before main pointed it at its own directory. */
   dockerConfigRestore: 'docker-config-restore',
 } as const;

@@ -283,7 +283,7 @@ describe('chainguard mode: registry login', () => {
     },
   );
 
-  it('with docker on PATH logs in with the password on stdin only; post logs out', async () => {
+  it('with docker on PATH logs in with the password on stdin only, in a private Docker config; post deletes it', async () => {
     const fake = fakeDocker(0);
     const before = sts.issued.length;
     const main = await run({}, { PATH: `${fake.dir}:/usr/bin:/bin` });
@@ -293,9 +293,11 @@ describe('chainguard mode: registry login', () => {
       ['login', 'cgr.dev', '--username', '_token', '--password-stdin'],
     ]);
     expect(fake.stdin()).toBe(token);
-    expect(main.state['docker-logout']).toBe('cgr.dev');
-    expect(main.exported['DOCKER_CONFIG']).toBeUndefined();
-    expect(main.state['credential-dirs']).toBeUndefined();
+    const dockerConfig = main.exported['DOCKER_CONFIG'] as string;
+    // docker logged in to the job's own config (no credential helper to ask), not ~/.docker.
+    expect(fake.dockerConfig()).toBe(dockerConfig);
+    expect(dockerConfig.startsWith(main.dirs.temp)).toBe(true);
+    expect(main.state['docker-logout']).toBeUndefined();
     expect(main.summary).toContain('| registry | cgr.dev (docker) |');
     expect(
       findLeaks(main, [...jwtSecrets(token), basicAuth(token)], {
@@ -305,15 +307,13 @@ describe('chainguard mode: registry login', () => {
 
     const post = await runPost(main, { env: { PATH: `${fake.dir}:/usr/bin:/bin` } });
     expect(post.code).toBe(0);
-    expect(fake.calls()).toEqual([
-      ['login', 'cgr.dev', '--username', '_token', '--password-stdin'],
-      ['logout', 'cgr.dev'],
-    ]);
-    expect(post.stdout).toContain('Logged out of cgr.dev');
+    expect(fake.calls()).toHaveLength(1); // no docker in the post step: the config goes
+    expect(existsSync(dockerConfig)).toBe(false);
+    expect(post.exported['DOCKER_CONFIG']).toBe('');
   });
 
-  it('falls back to a Docker config, with a warning, when docker login fails', async () => {
-    const fake = fakeDocker(1, 'Error saving credentials: error storing credentials');
+  it('keeps the written Docker config, with a warning, when docker login fails', async () => {
+    const fake = fakeDocker(1, 'Error response from daemon: login attempt failed');
     const custom = mkdtempSync(join(tmpdir(), 'oidc-deploy-dockerconfig-'));
     writeFileSync(join(custom, 'config.json'), '{"auths":{"quay.io":{"auth":"cXVheTpx"}}}');
     const env = { PATH: `${fake.dir}:/usr/bin:/bin`, DOCKER_CONFIG: custom };
@@ -321,9 +321,9 @@ describe('chainguard mode: registry login', () => {
     expect(main.code, main.stdout).toBe(0);
     expect(fake.calls()).toHaveLength(1);
     expect(main.stdout).toMatch(
-      /::warning::docker login cgr.dev exited with 1 \(Error saving credentials: error storing credentials\); writing the credentials to a Docker config/,
+      /::warning::docker login cgr.dev exited with 1 \(Error response from daemon: login attempt failed\); the credentials are in .*config\.json \(DOCKER_CONFIG for the next steps\), unchecked by the registry\./,
     );
-    expect(main.state['docker-logout']).toBeUndefined();
+    expect(main.summary).toContain('| registry | cgr.dev (docker-config) |');
     const config = JSON.parse(
       readFileSync(join(main.exported['DOCKER_CONFIG'] as string, 'config.json'), 'utf8'),
     ) as { auths: Record<string, { auth: string }> };
@@ -334,7 +334,7 @@ describe('chainguard mode: registry login', () => {
     const post = await runPost(main, { env });
     expect(post.exported['DOCKER_CONFIG']).toBe(custom);
     expect(post.stdout).toContain(`Restored DOCKER_CONFIG to ${custom}`);
-    expect(fake.calls()).toHaveLength(1); // no docker logout: docker login never succeeded
+    expect(fake.calls()).toHaveLength(1);
   });
 
   it('registry-login: false only exchanges', async () => {
@@ -389,7 +389,7 @@ describe('chainguard mode: registry login', () => {
     });
     afterAll(() => registry.close());
 
-    it('docker login reaches the registry with the token; post docker logout removes it', async () => {
+    it('docker login reaches the registry with the token, in the private Docker config; post deletes it', async () => {
       const docker = whichDocker() as string;
       const path = `${dirname(docker)}:/usr/bin:/bin`;
       const before = sts.issued.length;
@@ -398,19 +398,22 @@ describe('chainguard mode: registry login', () => {
       const token = sts.issued[before] as string;
       expect(decodeJwt(token).aud).toBe(registry.host);
       expect(registry.logins).toContain(`_token:${token}`);
+      expect(main.summary).toContain(`| registry | ${registry.host} (docker) |`);
+      const dockerConfig = main.exported['DOCKER_CONFIG'] as string;
+      const stored = join(dockerConfig, 'config.json');
+      expect(readFileSync(stored, 'utf8')).toContain(basicAuth(token));
+      expect(statSync(stored).mode & 0o777).toBe(0o600);
+      // The job's own ~/.docker is left alone.
+      expect(existsSync(join(main.dirs.home, '.docker', 'config.json'))).toBe(false);
       expect(
         findLeaks(main, [...jwtSecrets(token), basicAuth(token)], {
           outputs: ['chainguard-token'],
         }),
       ).toEqual([]);
-      expect(main.state['docker-logout']).toBe(registry.host);
-      const stored = join(main.dirs.home, '.docker', 'config.json');
-      expect(readFileSync(stored, 'utf8')).toContain(basicAuth(token));
 
       const post = await runPost(main, { env: { PATH: path } });
       expect(post.code).toBe(0);
-      expect(post.stdout).toContain(`Logged out of ${registry.host}`);
-      expect(readFileSync(stored, 'utf8')).not.toContain(basicAuth(token));
+      expect(existsSync(dockerConfig)).toBe(false);
     });
   });
 });
@@ -436,6 +439,7 @@ function fakeDocker(loginExitCode: number, loginStderr = '') {
     'printf "]\\n" >> "$log"',
     'if [ "$1" = login ]; then',
     `  /bin/cat > '${join(dir, 'stdin')}'`,
+    `  printf '%s' "$DOCKER_CONFIG" > '${join(dir, 'docker-config')}'`,
     loginStderr ? `  echo '${loginStderr}' >&2` : '  echo "Login Succeeded"',
     `  exit ${loginExitCode}`,
     'fi',
@@ -453,5 +457,6 @@ function fakeDocker(loginExitCode: number, loginStderr = '') {
             .map((l) => JSON.parse(l) as string[])
         : [],
     stdin: () => readFileSync(join(dir, 'stdin'), 'utf8'),
+    dockerConfig: () => readFileSync(join(dir, 'docker-config'), 'utf8'),
   };
 }

@@ -94,7 +94,7 @@ describe('proxies and private CAs', () => {
     expect(errorAnnotations(run)[0]).toMatch(/self-signed certificate/);
   });
 
-  it('sends plain http to HTTP_PROXY in absolute form, with the proxy credentials', async () => {
+  it('tunnels plain http through HTTP_PROXY (CONNECT, as @actions/http-client does), with the proxy credentials', async () => {
     const before = proxy.records.length;
     const withAuth = proxy.url.replace('http://', 'http://ci%40corp:p%3Ass@');
     const run = await runAction({
@@ -103,10 +103,9 @@ describe('proxies and private CAs', () => {
     });
     expect(run.code, run.stdout).toBe(0);
     const [record] = proxy.records.slice(before);
-    expect(record?.method).toBe('GET');
-    expect(record?.target).toMatch(
-      /^http:\/\/issuer\.test:\d+\/api\/actions\/.*\?placeholder=true&audience=a\+b$/,
-    );
+    expect(record?.method).toBe('CONNECT');
+    expect(record?.target).toBe(`issuer.test:${new URL(issuer.origin).port}`);
+    expect(issuer.requests.at(-1)?.audience).toBe('a b');
     expect(record?.proxyAuthorization).toBe(
       `Basic ${Buffer.from('ci@corp:p:ss').toString('base64')}`,
     );

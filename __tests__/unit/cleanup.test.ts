@@ -70,19 +70,15 @@ describe('cleanUp (post)', () => {
     mkdirSync(foreign);
     writeFileSync(join(foreign, 'keep'), 'x');
     const { post, lines } = io({ 'credential-dirs': JSON.stringify([...dirs, foreign]) });
-    await cleanUp(post, async () => 0);
+    await cleanUp(post);
     expect(existsSync(dirs[0] as string)).toBe(false);
     expect(existsSync(join(foreign, 'keep'))).toBe(true);
     expect(lines.join('\n')).toContain('Removed the credential files');
   });
 
-  it('clears exported AWS credentials and logs out of the registry', async () => {
-    const calls: string[][] = [];
-    const { post, exported, lines } = io({ 'aws-exported': 'true', 'docker-logout': 'cgr.dev' });
-    await cleanUp(post, async (args) => {
-      calls.push(args);
-      return 0;
-    });
+  it('clears exported AWS credentials', async () => {
+    const { post, exported, lines } = io({ 'aws-exported': 'true' });
+    await cleanUp(post);
     expect(exported).toEqual({
       AWS_ACCESS_KEY_ID: '',
       AWS_SECRET_ACCESS_KEY: '',
@@ -90,27 +86,35 @@ describe('cleanUp (post)', () => {
       AWS_REGION: '',
       AWS_DEFAULT_REGION: '',
     });
-    expect(calls).toEqual([['logout', 'cgr.dev']]);
-    expect(lines).toContain('Logged out of cgr.dev');
+    expect(lines).toContain('Cleared the exported AWS credentials');
+  });
+
+  it('deletes the Docker config of a registry login and gives DOCKER_CONFIG back', async () => {
+    const temp = mkdtempSync(join(tmpdir(), 'post-'));
+    const dirs: string[] = [];
+    const config = createCredentialStore({ RUNNER_TEMP: temp }, (d) => dirs.push(d)).write(
+      'config.json',
+      '{"auths":{}}',
+    );
+    const { post, exported } = io({
+      'credential-dirs': JSON.stringify(dirs),
+      'docker-config-restore': JSON.stringify({ previous: '/home/me/.docker-custom' }),
+    });
+    await cleanUp(post);
+    expect(existsSync(config)).toBe(false);
+    expect(exported).toEqual({ DOCKER_CONFIG: '/home/me/.docker-custom' });
   });
 
   it('warns and goes on when a part fails', async () => {
-    const { post, lines } = io({ 'credential-dirs': 'not json', 'docker-logout': 'cgr.dev' });
-    await expect(
-      cleanUp(post, async () => {
-        throw new Error('no docker');
-      }),
-    ).resolves.toBeUndefined();
-    expect(lines.join('\n')).toMatch(
-      /warning: The saved list .* unreadable[\s\S]*warning: docker logout cgr.dev failed: no docker/,
-    );
+    const { post, lines, exported } = io({ 'credential-dirs': 'not json', 'aws-exported': 'true' });
+    await expect(cleanUp(post)).resolves.toBeUndefined();
+    expect(lines.join('\n')).toMatch(/warning: The saved list .* unreadable/);
+    expect(exported['AWS_ACCESS_KEY_ID']).toBe('');
   });
 
   it('does nothing without state', async () => {
     const { post, lines, exported } = io({});
-    await cleanUp(post, async () => {
-      throw new Error('must not run');
-    });
+    await cleanUp(post);
     expect(lines).toEqual([]);
     expect(exported).toEqual({});
   });

@@ -374,3 +374,58 @@ describe('chainguard inputs', () => {
     expect(errorFor(inputs).message).toContain(message);
   });
 });
+
+describe('plain http only on loopback (parsed as an address, never a text prefix)', () => {
+  const cases: Array<[string, boolean]> = [
+    ['http://127.0.0.1:5000', true],
+    ['http://127.1.2.3', true],
+    ['http://127.255.255.254:1', true],
+    ['http://127.1', true], // the URL parser reads it as 127.0.0.1
+    ['http://2130706433', true], // 127.0.0.1 as one number
+    ['http://localhost:8080', true],
+    ['http://LOCALHOST', true],
+    ['http://[::1]:5000', true],
+    ['http://[0:0:0:0:0:0:0:1]', true],
+    ['http://[::ffff:127.0.0.1]', true],
+    ['http://127.attacker.example', false],
+    ['http://127.0.0.1.nip.io', false],
+    ['http://127.0.0.1x', false],
+    ['http://localhost.attacker.example', false],
+    ['http://foo.localhost', false],
+    ['http://128.0.0.1', false],
+    ['http://10.0.0.1', false],
+    ['http://[::2]', false],
+    ['http://[::ffff:10.0.0.1]', false],
+    ['https://127.attacker.example', true], // https is fine anywhere
+  ];
+
+  it.each(cases)('sts-endpoint %s accepted: %s', (url, accepted) => {
+    const read = () =>
+      settingsFor({ 'role-to-assume': ROLE, 'aws-region': 'eu-west-1', 'sts-endpoint': url });
+    if (accepted) expect(read()).toMatchObject({ mode: 'aws' });
+    else expect(read).toThrow('Input "sts-endpoint" must be an https:// URL');
+  });
+
+  it.each(cases)('chainguard-issuer %s accepted: %s', (url, accepted) => {
+    const read = () =>
+      settingsFor({
+        mode: 'chainguard',
+        'chainguard-identity': IDENTITY,
+        'chainguard-issuer': url,
+      });
+    if (accepted) expect(read()).toMatchObject({ mode: 'chainguard' });
+    else expect(read).toThrow('Input "chainguard-issuer" must be an https:// URL');
+  });
+
+  it.each(cases)('AWS_ENDPOINT_URL_STS %s accepted: %s', (url, accepted) => {
+    const read = () =>
+      settingsFor(
+        { 'role-to-assume': ROLE, 'aws-region': 'eu-west-1' },
+        {
+          AWS_ENDPOINT_URL_STS: url,
+        },
+      );
+    if (accepted) expect(read()).toMatchObject({ mode: 'aws' });
+    else expect(read).toThrow('Environment variable AWS_ENDPOINT_URL_STS must be an https:// URL');
+  });
+});

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ActionError } from '../../src/errors.js';
 import { recordingLogger } from '../../src/logger.js';
@@ -141,6 +143,42 @@ describe('requestIdToken against the issuer fixture', () => {
     expect(issuer.requests.length - before).toBe(3);
     expect(seenAtSent).toHaveLength(1);
     expect(seenAtSent[0]).toBeLessThanOrEqual(1);
+  });
+
+  it("escapes the endpoint's words in the error: no workflow command can start", async () => {
+    issuer.faults.push({ status: 404, body: '::add-mask::x\n::set-env name=A::b' });
+    const r = await request();
+    const error = (r as { error: ActionError }).error;
+    expect(error.message).toBe(
+      'The ID token request was refused (HTTP 404: \\u003a:add-mask::x ::set-env name=A::b).',
+    );
+  });
+
+  it('ends the whole request, retries included, by the policy deadline against a trickling endpoint', async () => {
+    const trickler = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const timer = setInterval(() => res.write(' '), 50);
+      res.on('close', () => clearInterval(timer));
+    });
+    await new Promise<void>((resolve) => trickler.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(trickler.address() as AddressInfo).port}/idtoken?api-version=2.0`;
+    const started = Date.now();
+    try {
+      const error = await requestIdToken({
+        audience: undefined,
+        env: { ACTIONS_ID_TOKEN_REQUEST_URL: url, ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'r' },
+        logger: recordingLogger(),
+        mask: () => {},
+        policy: { attempts: 5, baseDelayMs: 10, maxDelayMs: 20, deadlineMs: 800 },
+      }).catch((e: unknown) => e as ActionError);
+      expect((error as ActionError).message).toMatch(
+        /no complete answer from http:\/\/127\.0\.0\.1:\d+ within/,
+      );
+      expect(Date.now() - started).toBeLessThan(2000);
+    } finally {
+      trickler.closeAllConnections();
+      trickler.close();
+    }
   });
 
   it('gives up on a stalled endpoint when the socket times out', async () => {

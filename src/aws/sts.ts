@@ -10,6 +10,7 @@ import {
 } from '../http.js';
 import type { Logger } from '../logger.js';
 import type { MaskSecret } from '../oidc/token.js';
+import { foreign } from '../untrusted.js';
 
 export interface AwsCredentials {
   accessKeyId: string;
@@ -208,7 +209,7 @@ export async function assumeRoleWithWebIdentity(
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     const message = error instanceof Error ? error.message : String(error);
     throw new ActionError(
-      `STS at ${request.endpoint} failed: ${message} (${attempts} attempt${attempts === 1 ? '' : 's'} in ${seconds} s).`,
+      `STS at ${request.endpoint} failed: ${foreign(message)} (${attempts} attempt${attempts === 1 ? '' : 's'} in ${seconds} s).`,
       message.startsWith('STS answered HTTP')
         ? 'STS had server errors: re-run the job; if it persists, check the AWS Health Dashboard for STS in this region, or set "sts-endpoint" to another region\'s endpoint.'
         : 'Check that the runner can reach the endpoint (proxy settings: HTTPS_PROXY/NO_PROXY), or set "sts-endpoint" to one it can reach (e.g. a VPC endpoint).',
@@ -245,7 +246,7 @@ function networkMessage(error: unknown, timeoutMs: number): string {
   if (/^no (complete )?answer from /.test(message)) {
     return `no answer within ${(timeoutMs / 1000).toFixed(1)} s`;
   }
-  return `network error: ${message}`;
+  return `network error: ${foreign(message)}`;
 }
 
 const parser = new XMLParser({
@@ -313,7 +314,15 @@ export function parseError(body: string, status: number): StsRefusal | undefined
   const error = child(response, 'Error');
   const code = text(error, 'Code');
   if (!code) return undefined;
-  // A message may quote a parameter (a ValidationError can quote the token): strip JWTs.
+  // Everything here is the peer's text, printed later: escaped once, here (a real code or
+  // request id has nothing to escape). A message may quote a parameter (a ValidationError can
+  // quote the token): JWTs are stripped.
   const message = bodyExcerpt(text(error, 'Message') ?? '', 400);
-  return new StsRefusal(code, message, status, text(response, 'RequestId'));
+  const requestId = text(response, 'RequestId');
+  return new StsRefusal(
+    foreign(code, 100),
+    message,
+    status,
+    requestId === undefined ? undefined : foreign(requestId, 100),
+  );
 }

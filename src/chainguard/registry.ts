@@ -10,7 +10,7 @@ import {
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
 import type { CredentialStore } from '../credential-files.js';
-import { runDockerProcess } from '../docker.js';
+import { runDocker as runDockerProcess, type DockerResult } from '../docker.js';
 import { bodyExcerpt } from '../http.js';
 import type { Logger } from '../logger.js';
 import { STATE } from '../state.js';
@@ -18,12 +18,13 @@ import type { RegistryLogin } from './index.js';
 
 export const REGISTRY_USERNAME = '_token';
 
-/** Runs docker with `stdin`, never through a shell; resolves to the exit code and stderr. */
+/** Runs docker with `stdin` in `env`, never through a shell, bounded in time. */
 export type RunDocker = (
   docker: string,
   args: string[],
   stdin: string,
-) => Promise<{ code: number; stderr: string }>;
+  env: NodeJS.ProcessEnv,
+) => Promise<DockerResult>;
 
 export interface RegistryDeps {
   env: NodeJS.ProcessEnv;
@@ -46,17 +47,26 @@ export function registryHost(audience: string): string | undefined {
 }
 
 /**
- * Logs in to `host` as `_token`. With a working `docker` on PATH that is `docker login
- * --password-stdin` (the token on stdin only), undone by the post step's `docker logout`.
- * Without docker, or when its login fails (no daemon is needed, but a broken credential helper
- * or an unreachable registry fails it), the auth entry goes into a private Docker config whose
- * directory main exports as DOCKER_CONFIG, and the post step deletes it.
+ * Logs in to `host` as `_token` in a Docker config of this job: the job's own config.json merged
+ * with the auth entry for `host` (routed to the file, never to a credential helper), written
+ * 0600 into a private directory that main exports as DOCKER_CONFIG and the post step deletes.
+ * With `docker` on PATH, `docker login --password-stdin` (the token on stdin only) then checks the
+ * token with the registry and writes the same entry: no credential helper is asked, so nothing
+ * can wait for a prompt, and docker is ended after 30 s. Its failure is a warning: the entry is
+ * written either way.
  */
 export async function loginToRegistry(
   host: string,
   token: string,
   deps: RegistryDeps,
 ): Promise<RegistryLogin> {
+  const dockerConfig = writeDockerConfig(host, token, deps);
+  // Main exports DOCKER_CONFIG=dockerConfig; the post step deletes it and puts this back.
+  deps.saveState(
+    STATE.dockerConfigRestore,
+    JSON.stringify({ previous: deps.env['DOCKER_CONFIG'] ?? null }),
+  );
+  const configFile = join(dockerConfig, 'config.json');
   const docker = findOnPath('docker', deps.env);
   if (docker) {
     const run = deps.runDocker ?? runDockerProcess;
@@ -64,27 +74,24 @@ export async function loginToRegistry(
       docker,
       ['login', host, '--username', REGISTRY_USERNAME, '--password-stdin'],
       token,
+      { ...deps.env, DOCKER_CONFIG: dockerConfig },
     ).catch((error: unknown) => ({
       code: -1,
       stderr: error instanceof Error ? error.message : String(error),
     }));
     if (code === 0) {
-      deps.saveState(STATE.dockerLogout, host);
-      deps.logger.info(`Logged in to ${host} as ${REGISTRY_USERNAME} with docker login`);
-      return { host, via: 'docker', dockerConfig: undefined };
+      deps.logger.info(
+        `Logged in to ${host} as ${REGISTRY_USERNAME} with docker login, in ${configFile} (DOCKER_CONFIG for the next steps)`,
+      );
+      return { host, via: 'docker', dockerConfig };
     }
     deps.logger.warning(
-      `docker login ${host} exited with ${code}${lastLine(stderr)}; writing the credentials to a Docker config of this job instead.`,
+      `docker login ${host} exited with ${code}${lastLine(stderr)}; the credentials are in ${configFile} (DOCKER_CONFIG for the next steps), unchecked by the registry.`,
     );
+    return { host, via: 'docker-config', dockerConfig };
   }
-  const dockerConfig = writeDockerConfig(host, token, deps);
-  // Main exports DOCKER_CONFIG=dockerConfig; the post step deletes it and puts this back.
-  deps.saveState(
-    STATE.dockerConfigRestore,
-    JSON.stringify({ previous: deps.env['DOCKER_CONFIG'] ?? null }),
-  );
   deps.logger.info(
-    `Wrote the ${host} credentials to ${join(dockerConfig, 'config.json')} (DOCKER_CONFIG for the next steps)`,
+    `Wrote the ${host} credentials to ${configFile} (DOCKER_CONFIG for the next steps)`,
   );
   return { host, via: 'docker-config', dockerConfig };
 }

@@ -11,6 +11,7 @@ import {
 } from '../http.js';
 import type { Logger } from '../logger.js';
 import type { MaskSecret } from '../oidc/token.js';
+import { foreign } from '../untrusted.js';
 import { explainRefusal, parseGrpcError } from './explain.js';
 import type { Claims } from '../oidc/claims.js';
 
@@ -38,6 +39,7 @@ export interface ChainguardToken {
   expiration: string;
 }
 
+/** The exchange, retries included, ends within 30 s. */
 export const DEFAULT_STS_POLICY: RetryPolicy = {
   attempts: 4,
   baseDelayMs: 500,
@@ -45,6 +47,8 @@ export const DEFAULT_STS_POLICY: RetryPolicy = {
   deadlineMs: 30_000,
 };
 export const STS_SOCKET_TIMEOUT_MS = 15_000;
+/** One request, start to last byte (and never past the policy's deadline). */
+export const STS_ATTEMPT_DEADLINE_MS = 15_000;
 
 /** Statuses the contract lets us retry: the gateway's, never a refusal. */
 const RETRYABLE = new Set([502, 503, 504]);
@@ -63,22 +67,27 @@ export async function exchangeToken(request: ExchangeRequest): Promise<Chainguar
   );
   return withRetries<ChainguardToken>(
     'Chainguard token exchange',
-    async () => {
+    async (_n, remainingMs) => {
       let status: number;
       let body: string;
       let headers: Record<string, string | string[] | undefined>;
       try {
-        const response = await http.post(url, form.toString(), {
-          authorization: `Bearer ${request.idToken}`,
-          'content-type': 'application/x-www-form-urlencoded',
-          accept: 'application/json',
-        });
+        const response = await http.post(
+          url,
+          form.toString(),
+          {
+            authorization: `Bearer ${request.idToken}`,
+            'content-type': 'application/x-www-form-urlencoded',
+            accept: 'application/json',
+          },
+          Math.min(STS_ATTEMPT_DEADLINE_MS, remainingMs),
+        );
         status = response.status;
         headers = response.headers;
         body = response.body;
       } catch (error) {
         throw new ActionError(
-          `The Chainguard token exchange at ${url} failed: ${error instanceof Error ? error.message || error.name : String(error)}.`,
+          `The Chainguard token exchange at ${url} failed: ${foreign(error instanceof Error ? error.message || error.name : String(error))}.`,
           'Check that "chainguard-issuer" is right and reachable from the runner (proxy settings: HTTPS_PROXY, NO_PROXY).',
         );
       }
@@ -88,7 +97,7 @@ export async function exchangeToken(request: ExchangeRequest): Promise<Chainguar
         return {
           ok: false,
           error: new ActionError(
-            `the STS answered HTTP ${status}${grpc ? ` (${grpc.message})` : ''}`,
+            `the STS answered HTTP ${status}${grpc ? ` (${foreign(grpc.message, 200)})` : ''}`,
           ),
           retryAfterMs: retryAfterMs(headers['retry-after']),
         };
@@ -109,7 +118,7 @@ export async function exchangeToken(request: ExchangeRequest): Promise<Chainguar
     if (error instanceof ActionError && error.hint) throw error;
     const message = error instanceof Error ? error.message : String(error);
     throw new ActionError(
-      `The Chainguard token exchange failed: ${message}.`,
+      `The Chainguard token exchange failed: ${foreign(message)}.`,
       'The Chainguard STS is unavailable; re-run the job later (https://status.chainguard.dev).',
     );
   });
@@ -173,7 +182,7 @@ function redirectRefusal(
   if (target) {
     try {
       // Only the origin: a query could carry anything.
-      where = new URL(target, url).origin;
+      where = foreign(new URL(target, url).origin, 200);
     } catch {
       where = 'an unreadable location';
     }

@@ -7,6 +7,10 @@ import {
 } from 'jose';
 import { ActionError } from '../errors.js';
 import { bodyExcerpt, createHttpClient, type HttpClient } from '../http.js';
+import { foreign } from '../untrusted.js';
+
+/** Discovery and JWKS: a silent socket ends after 10 s, each document is complete within 10 s. */
+const FETCH_TIMEOUT_MS = 10_000;
 
 export interface Claims {
   iss: string;
@@ -82,8 +86,9 @@ export async function verifyIdToken(
   token: string,
   claims: Claims,
   audience: string | undefined,
-  http: HttpClient = createHttpClient(10_000),
+  http: HttpClient = createHttpClient(FETCH_TIMEOUT_MS, FETCH_TIMEOUT_MS),
 ): Promise<void> {
+  // The issuer and every URL below come from the token or the issuer: foreign text.
   const discoveryUrl = `${claims.iss.replace(/\/+$/, '')}/.well-known/openid-configuration`;
   const discovery = await getJson<{ issuer?: unknown; jwks_uri?: unknown }>(
     http,
@@ -92,12 +97,12 @@ export async function verifyIdToken(
   );
   if (discovery.issuer !== claims.iss) {
     throw new ActionError(
-      `verify-token: the discovery document at ${discoveryUrl} names issuer "${String(discovery.issuer)}", not the token's "${claims.iss}".`,
+      `verify-token: the discovery document at ${foreign(discoveryUrl)} names issuer "${foreign(String(discovery.issuer))}", not the token's "${foreign(claims.iss)}".`,
     );
   }
   if (typeof discovery.jwks_uri !== 'string') {
     throw new ActionError(
-      `verify-token: the discovery document at ${discoveryUrl} has no jwks_uri.`,
+      `verify-token: the discovery document at ${foreign(discoveryUrl)} has no jwks_uri.`,
     );
   }
   const jwks = await getJson<JSONWebKeySet>(http, discovery.jwks_uri, 'JWKS');
@@ -118,14 +123,14 @@ function verificationReason(error: unknown, audience: string | undefined): strin
   if (error instanceof joseErrors.JWTExpired) return 'it has expired (exp lies in the past)';
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
     if (error.claim === 'aud')
-      return `its aud does not contain the requested audience "${audience ?? ''}"`;
-    return `claim ${error.claim} is invalid (${error.reason})`;
+      return `its aud does not contain the requested audience "${foreign(audience ?? '')}"`;
+    return `claim ${foreign(error.claim)} is invalid (${foreign(error.reason)})`;
   }
   if (error instanceof joseErrors.JWKSNoMatchingKey)
     return "no key of the issuer's JWKS matches its kid";
   if (error instanceof joseErrors.JWSSignatureVerificationFailed)
     return "its signature does not match the issuer's key";
-  return error instanceof Error ? error.message : String(error);
+  return foreign(error instanceof Error ? error.message : String(error));
 }
 
 async function getJson<T>(http: HttpClient, url: string, what: string): Promise<T> {
@@ -137,17 +142,17 @@ async function getJson<T>(http: HttpClient, url: string, what: string): Promise<
     body = response.body;
   } catch (error) {
     throw new ActionError(
-      `verify-token: could not fetch the ${what} from ${url}: ${error instanceof Error ? error.message : String(error)}.`,
+      `verify-token: could not fetch the ${what} from ${foreign(url)}: ${foreign(error instanceof Error ? error.message : String(error))}.`,
     );
   }
   if (status !== 200) {
     throw new ActionError(
-      `verify-token: the ${what} at ${url} answered HTTP ${status}: ${bodyExcerpt(body)}.`,
+      `verify-token: the ${what} at ${foreign(url)} answered HTTP ${status}: ${bodyExcerpt(body)}.`,
     );
   }
   try {
     return JSON.parse(body) as T;
   } catch {
-    throw new ActionError(`verify-token: the ${what} at ${url} is not JSON.`);
+    throw new ActionError(`verify-token: the ${what} at ${foreign(url)} is not JSON.`);
   }
 }

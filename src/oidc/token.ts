@@ -10,6 +10,7 @@ import {
   sleep,
 } from '../http.js';
 import type { Logger } from '../logger.js';
+import { foreign } from '../untrusted.js';
 
 /** Masks a secret in the job log; `core.setSecret` in the action. */
 export type MaskSecret = (secret: string) => void;
@@ -27,13 +28,17 @@ export interface IdTokenRequest {
   wait?: Sleep;
 }
 
+/** The whole request, retries included, ends within `deadlineMs`. */
 export const DEFAULT_TOKEN_POLICY: RetryPolicy = {
   attempts: 5,
   baseDelayMs: 500,
   maxDelayMs: 5000,
   deadlineMs: 60_000,
 };
+/** A socket silent this long is stalled; the attempt ends and the next one starts. */
 const SOCKET_TIMEOUT_MS = 10_000;
+/** One attempt, request start to last byte: the endpoint answers in well under a second. */
+export const TOKEN_ATTEMPT_DEADLINE_MS = 15_000;
 
 export const MISSING_TOKEN_HINT = [
   'The job is not allowed to request an OIDC ID token.',
@@ -83,9 +88,11 @@ export async function requestIdToken(request: IdTokenRequest): Promise<string> {
   const { url, bearer } = tokenRequestEnv(request.env);
   request.mask(bearer);
   const target = idTokenUrl(url, request.audience);
-  const http = request.http ?? createHttpClient(SOCKET_TIMEOUT_MS, request.env);
+  const http = request.http ?? createHttpClient(SOCKET_TIMEOUT_MS);
   const audienceText =
-    request.audience === undefined ? 'the default audience' : `audience "${request.audience}"`;
+    request.audience === undefined
+      ? 'the default audience'
+      : `audience "${foreign(request.audience)}"`;
   request.logger.debug(`Requesting the ID token for ${audienceText}`);
   let onSent = request.onSent;
   const sent = () => {
@@ -96,7 +103,7 @@ export async function requestIdToken(request: IdTokenRequest): Promise<string> {
 
   return withRetries<string>(
     'ID token request',
-    async () => {
+    async (_n, remainingMs) => {
       let status: number;
       let body: string;
       let retryAfter: string | string[] | undefined;
@@ -104,7 +111,7 @@ export async function requestIdToken(request: IdTokenRequest): Promise<string> {
         const response = await http.get(
           target,
           { authorization: `Bearer ${bearer}`, accept: 'application/json' },
-          undefined,
+          Math.min(TOKEN_ATTEMPT_DEADLINE_MS, remainingMs),
           sent,
         );
         status = response.status;
@@ -131,7 +138,7 @@ export async function requestIdToken(request: IdTokenRequest): Promise<string> {
     if (error instanceof ActionError) throw error;
     const message = error instanceof Error ? error.message : String(error);
     throw new ActionError(
-      `The ID token request failed: ${message}.`,
+      `The ID token request failed: ${foreign(message)}.`,
       'The token endpoint of the CI did not answer in time; re-run the job, and check the runner can reach its server.',
     );
   });
@@ -185,5 +192,5 @@ function refusal(status: number, body: string): ActionError {
 }
 
 function networkMessage(error: unknown): string {
-  return error instanceof Error ? error.message || error.name : String(error);
+  return foreign(error instanceof Error ? error.message || error.name : String(error));
 }

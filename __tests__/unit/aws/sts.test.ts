@@ -120,6 +120,17 @@ describe('parsing the XML', () => {
     ],
     ['<html>500</html>', undefined, undefined],
     ['', undefined, undefined],
+    // The peer's text is escaped: it can never start a workflow command in a log line.
+    [
+      errorXml('Sender', '::stop-commands::pwn', 'x\n::set-env name=A::b'),
+      '\\u003a:stop-commands::pwn',
+      'x ::set-env name=A::b',
+    ],
+    [
+      errorXml('Sender', 'Throttling\n::add-mask::x', '\r::warning::y'),
+      'Throttling\\n::add-mask::x',
+      '\\u003a:warning::y',
+    ],
   ])('error body %#', (body, code, message) => {
     const parsed = parseError(body, 400);
     expect(parsed?.code).toBe(code);

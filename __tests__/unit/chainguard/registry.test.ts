@@ -11,6 +11,7 @@ import {
   type RunDocker,
 } from '../../../src/chainguard/registry.js';
 import { createCredentialStore } from '../../../src/credential-files.js';
+import { runDocker as runDockerBounded } from '../../../src/docker.js';
 import { recordingLogger } from '../../../src/logger.js';
 
 const auth = (token: string) => Buffer.from(`_token:${token}`).toString('base64');
@@ -123,24 +124,68 @@ describe('loginToRegistry', () => {
     return { bin, env, state, created, logger, deps };
   }
 
-  it('runs docker login with the token on stdin only and records the logout', async () => {
+  it('runs docker login with the token on stdin only, in the private Docker config it wrote', async () => {
     const t = setup(true);
-    const calls: Array<{ docker: string; args: string[]; stdin: string }> = [];
-    const runDocker: RunDocker = async (docker, args, stdin) => {
-      calls.push({ docker, args, stdin });
+    const calls: Array<{ docker: string; args: string[]; stdin: string; config: string }> = [];
+    const runDocker: RunDocker = async (docker, args, stdin, env) => {
+      const dir = env['DOCKER_CONFIG'] as string;
+      // The config docker logs in to is there already, routed to the file: no helper to ask.
+      calls.push({ docker, args, stdin, config: readFileSync(join(dir, 'config.json'), 'utf8') });
       return { code: 0, stderr: '' };
     };
     const login = await loginToRegistry('cgr.dev', 'the-token', { ...t.deps, runDocker });
-    expect(login).toEqual({ host: 'cgr.dev', via: 'docker', dockerConfig: undefined });
+    expect(login).toEqual({ host: 'cgr.dev', via: 'docker', dockerConfig: t.created[0] });
     expect(calls).toEqual([
       {
         docker: join(t.bin, 'docker'),
         args: ['login', 'cgr.dev', '--username', '_token', '--password-stdin'],
         stdin: 'the-token',
+        config: `${JSON.stringify({ auths: { 'cgr.dev': { auth: auth('the-token') } } }, null, 2)}\n`,
       },
     ]);
-    expect(t.state).toEqual({ 'docker-logout': 'cgr.dev' });
-    expect(t.created).toEqual([]);
+    expect(t.state).toEqual({ 'docker-config-restore': '{"previous":null}' });
+    expect(t.created).toHaveLength(1);
+    expect(t.logger.lines.join('\n')).toContain('Logged in to cgr.dev as _token with docker login');
+  });
+
+  it('routes the host away from a credsStore the job config names, so docker login asks no helper', async () => {
+    const t = setup(true);
+    mkdirSync(join(t.env.HOME, '.docker'), { recursive: true });
+    writeFileSync(
+      join(t.env.HOME, '.docker', 'config.json'),
+      JSON.stringify({ credsStore: 'desktop', credHelpers: { 'cgr.dev': 'cgr' } }),
+    );
+    let seen: Record<string, unknown> = {};
+    await loginToRegistry('cgr.dev', 'tok', {
+      ...t.deps,
+      runDocker: async (_docker, _args, _stdin, env) => {
+        seen = JSON.parse(
+          readFileSync(join(env['DOCKER_CONFIG'] as string, 'config.json'), 'utf8'),
+        ) as Record<string, unknown>;
+        return { code: 0, stderr: '' };
+      },
+    });
+    expect(seen['credHelpers']).toEqual({ 'cgr.dev': '' });
+  });
+
+  it('ends a docker login that hangs (a fake docker on PATH) and keeps the written config', async () => {
+    const t = setup(false);
+    writeFileSync(join(t.bin, 'docker'), '#!/bin/sh\nexec /bin/sleep 60\n');
+    chmodSync(join(t.bin, 'docker'), 0o755);
+    const started = Date.now();
+    const login = await loginToRegistry('cgr.dev', 'tok', {
+      ...t.deps,
+      runDocker: (docker, args, stdin, env) => runDockerBounded(docker, args, stdin, env, 300),
+    });
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(login.via).toBe('docker-config');
+    expect(t.logger.lines.find((l) => l.startsWith('warning: '))).toContain(
+      'docker login cgr.dev exited with -1 (no answer within 300ms)',
+    );
+    const config = join(login.dockerConfig as string, 'config.json');
+    expect(JSON.parse(readFileSync(config, 'utf8'))).toEqual({
+      auths: { 'cgr.dev': { auth: auth('tok') } },
+    });
   });
 
   it.each([
@@ -165,6 +210,7 @@ describe('loginToRegistry', () => {
     expect(login.via).toBe('docker-config');
     expect(t.state).toEqual({ 'docker-config-restore': '{"previous":null}' });
     expect(t.logger.lines.find((l) => l.startsWith('warning: '))).toContain(reason);
+    expect(t.created).toEqual([login.dockerConfig]);
     const config = join(login.dockerConfig as string, 'config.json');
     expect(statSync(config).mode & 0o777).toBe(0o600);
     expect(JSON.parse(readFileSync(config, 'utf8'))).toEqual({

@@ -39,6 +39,17 @@ export function foreign(value: unknown, max = 400): string {
 }
 
 /**
+ * JSON (or HCL, or YAML made of JSON strings) meant to be copied exactly, made inert for a log
+ * line: its strings take `\uXXXX` escapes, so line separators JSON leaves raw (U+2028, U+2029,
+ * U+0085) and every `##[` are written as escapes. The values it stands for do not change.
+ */
+export function inertQuoted(text: string): string {
+  return text
+    .replace(/[\u0085\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    .replace(V1_COMMAND, '#\\u0023[');
+}
+
+/**
  * Foreign text for one Markdown table cell or sentence of the job summary: escaped as for a log
  * line, then HTML and Markdown syntax made literal (no links, images, tags, emphasis, or `|`
  * ending the cell).

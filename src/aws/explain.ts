@@ -1,7 +1,7 @@
 import { ActionError } from '../errors.js';
 import type { Claims } from '../oidc/claims.js';
 import type { StsRefusal } from './sts.js';
-import { foreign } from '../untrusted.js';
+import { foreign, inertQuoted } from '../untrusted.js';
 
 /** What an explanation needs besides STS's answer. */
 export interface RefusalContext {
@@ -143,12 +143,13 @@ function accessDeniedHint(context: RefusalContext): string {
     `  aud  ${foreign(tokenAudience(context))}`,
     `  sub  ${foreign(claims.sub)}`,
     `A trust policy that admits exactly this token (the principal is the IAM OIDC provider of that issuer in account ${context.accountId}):`,
-    JSON.stringify(exact, null, 2),
+    // Exact values (the policy must match the token), written inert for the log.
+    inertQuoted(JSON.stringify(exact, null, 2)),
   ];
   if (branches) {
     lines.push(
       `To admit every branch of the repository instead, match sub with StringLike "${foreign(branches)}":`,
-      JSON.stringify(trustPolicy(context, branches, 'StringLike'), null, 2),
+      inertQuoted(JSON.stringify(trustPolicy(context, branches, 'StringLike'), null, 2)),
     );
     if (!claims.sub.includes(':ref:refs/heads/')) {
       lines.push(

@@ -1,7 +1,7 @@
 import { ActionError } from '../errors.js';
 import { bodyExcerpt } from '../http.js';
 import type { Claims } from '../oidc/claims.js';
-import { foreign } from '../untrusted.js';
+import { foreign, inertQuoted } from '../untrusted.js';
 
 /** The grpc status codes grpc-gateway maps to HTTP, by number. */
 const GRPC_CODES: Record<number, { name: string; sentence: string }> = {
@@ -128,11 +128,11 @@ export function terraformIdentity(
 }
 
 /**
- * An HCL string literal: JSON escaping, plus `${` and `%{` which HCL would interpolate, and the
- * line separators JSON leaves raw (HCL reads the `\u` escapes): the literal stays one line.
+ * An HCL string literal: JSON escaping, plus `${` and `%{` which HCL would interpolate, and
+ * `inertQuoted` (HCL reads `\u` escapes): the literal is exact and stays one inert line.
  */
 function hcl(value: string): string {
-  return JSON.stringify(value)
-    .replace(/([$%])\{/g, (_m, sigil: string) => `${sigil}${sigil}{`)
-    .replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+  return inertQuoted(
+    JSON.stringify(value).replace(/([$%])\{/g, (_m, sigil: string) => `${sigil}${sigil}{`),
+  );
 }

@@ -4,7 +4,7 @@ import type { WorkloadKind } from '../inputs.js';
 import type { Claims } from '../oidc/claims.js';
 import { KubeApiError, KubeNetworkError } from './client.js';
 import { WORKLOAD_RESOURCES } from './objects.js';
-import { foreign } from '../untrusted.js';
+import { foreign, inertQuoted } from '../untrusted.js';
 
 /** Who was refused what, read from a 403's message. */
 export interface Refusal {
@@ -40,6 +40,17 @@ export const ROLE_NAME = 'oidc-deploy-action';
  * reads (ReplicaSets for deployments, pods, events).
  */
 export function rbacYaml(user: string, namespace: string, kinds: WorkloadKind[]): string {
+  // The user and namespace come from the server's 403 and must stay exact (the binding must name
+  // the very user). One that `foreign` would change is written as a JSON string (valid YAML
+  // double-quoted), made inert: one line, no `##[`, same value.
+  const literals: string[] = [];
+  const exact = (value: string): string => {
+    if (foreign(value, Infinity) === value) return value;
+    literals.push(inertQuoted(JSON.stringify(value)));
+    return `oidc-deploy-literal-${literals.length - 1}`;
+  };
+  user = exact(user);
+  namespace = exact(namespace);
   const resources = [...new Set(kinds)].sort().map((k) => WORKLOAD_RESOURCES[k].resource);
   const rules: Array<Record<string, unknown>> = [
     { apiGroups: ['apps'], resources, verbs: ['get', 'list', 'watch', 'patch'] },
@@ -61,11 +72,12 @@ export function rbacYaml(user: string, namespace: string, kinds: WorkloadKind[])
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: ROLE_NAME },
     subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
   };
-  // The user and namespace come from the server's 403: exact in the YAML (it must match), but
-  // never a block scalar, so each value stays on its `name:` line, escaped by YAML itself; YAML
-  // 1.1 quoting, as kubectl apply reads it (a user "yes" stays a string).
-  const options = { lineWidth: 0, blockQuote: false, version: '1.1' } as const;
-  return `${stringify(role, options)}---\n${stringify(binding, options)}`;
+  // YAML 1.1 quoting, as kubectl apply reads it (a user "yes" stays a string).
+  const options = { lineWidth: 0, version: '1.1' } as const;
+  return `${stringify(role, options)}---\n${stringify(binding, options)}`.replace(
+    /oidc-deploy-literal-(\d+)/g,
+    (_, index: string) => literals[Number(index)] as string,
+  );
 }
 
 /** A 403 as an ActionError: who the cluster saw, what it refused, and the RBAC to apply. */

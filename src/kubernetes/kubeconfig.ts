@@ -133,8 +133,9 @@ export function planKubeconfig(request: KubeconfigRequest, logger: Logger): Kube
     if (existingUser[key] !== undefined) userKeep[key] = existingUser[key];
   }
 
-  const contextNamespace = checkContextNamespace(contextName, context['namespace']);
-  const namespace = request.namespace ?? contextNamespace ?? 'default';
+  // The input wins (as kubectl --namespace does): then the context's namespace is not used.
+  const namespace =
+    request.namespace ?? checkContextNamespace(contextName, context['namespace']) ?? 'default';
   return {
     cluster,
     context: { ...context, cluster: clusterName, user: userName, namespace },

@@ -5,6 +5,7 @@ import { formatError } from './errors.js';
 import type { Logger } from './logger.js';
 import { decodeClaims } from './oidc/claims.js';
 import { DEFAULT_TOKEN_POLICY, requestIdToken } from './oidc/token.js';
+import { foreign } from './untrusted.js';
 
 const REFRESH_MARGIN_SECONDS = 30;
 /**
@@ -13,11 +14,19 @@ const REFRESH_MARGIN_SECONDS = 30;
  */
 const PLUGIN_TOKEN_POLICY = { ...DEFAULT_TOKEN_POLICY, deadlineMs: 25_000 };
 
+// stderr reaches the step's log through kubectl (client-go runs the plugin with its own stderr),
+// so each line is one line, foreign text escaped. No `::add-mask::<token>` is ever written: a
+// later step's runner honours it only when commands are not stopped and the line arrives whole
+// and alone; otherwise (an earlier `::stop-commands::`, e.g. in `kubectl logs` output; stdout and
+// stderr sharing one line buffer in Forgejo's runner; `2>&1 | tee`, `2>file`) the runner or the
+// file keeps the token in clear. kubectl never prints the token it gets (client-go masks the
+// Authorization header even at -v=9). Evidence: docs/design.md, "Foreign text and masking".
+const say = (line: string) =>
+  process.stderr.write(`oidc-deploy credential plugin: ${foreign(line, 2000)}\n`);
 const stderrLogger: Logger = {
   debug: () => {},
-  info: (message) => process.stderr.write(`oidc-deploy credential plugin: ${message}\n`),
-  warning: (message) =>
-    process.stderr.write(`oidc-deploy credential plugin: warning: ${message}\n`),
+  info: (message) => say(message),
+  warning: (message) => say(`warning: ${message}`),
 };
 
 try {
@@ -39,9 +48,7 @@ try {
     }) + '\n',
   );
 } catch (error) {
-  process.stderr.write(
-    `oidc-deploy credential plugin: ${formatError(error).replace(/\n+/g, ' ')}\n`,
-  );
+  say(formatError(error).replace(/\n+/g, ' '));
   process.exitCode = 1;
 }
 

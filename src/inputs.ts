@@ -2,6 +2,7 @@ import * as core from '@actions/core';
 import { parseGoDuration } from './duration.js';
 import { ActionError } from './errors.js';
 import { isLoopbackHost } from './loopback.js';
+import { foreign } from './untrusted.js';
 
 export type Mode = 'kubernetes' | 'aws' | 'chainguard' | 'token';
 export const MODES: readonly Mode[] = ['kubernetes', 'aws', 'chainguard', 'token'];
@@ -614,8 +615,10 @@ function checkSingleLine(name: string, value: string): void {
   }
 }
 
-/** Echo a bad value safely: one line, bounded, control characters escaped. */
+/**
+ * Echo a bad value safely inside "quotes": `foreign` (one line, bounded, no workflow command)
+ * with `\\` and `"` escaped as well, so the quoted value ends where it seems to.
+ */
 export function printable(value: string): string {
-  const escaped = JSON.stringify(value).slice(1, -1);
-  return escaped.length > 80 ? `${escaped.slice(0, 77)}...` : escaped;
+  return foreign(value.replace(/[\\"]/g, '\\$&'), 80);
 }

@@ -10,6 +10,7 @@ import { claimRows, decodeClaims, verifyIdToken, type Claims } from './oidc/clai
 import { requestIdToken } from './oidc/token.js';
 import { STATE } from './state.js';
 import { writeFailureSummary, writeSummary } from './summary.js';
+import { foreign } from './untrusted.js';
 
 export interface TokenResult {
   mode: 'token';
@@ -109,7 +110,10 @@ function reportClaims(settings: Settings, claims: Claims): void {
   core.setOutput('audience', claims.aud.join(','));
   if (!settings.showClaims) return;
   core.info('ID token claims (the token itself is masked):');
-  for (const [name, value] of claimRows(claims)) core.info(`  ${name.padEnd(16)} ${value}`);
+  // Claims are the issuer's text: a sub with a line break must not start a workflow command.
+  for (const [name, value] of claimRows(claims)) {
+    core.info(`  ${foreign(name, 60).padEnd(16)} ${foreign(value)}`);
+  }
 }
 
 function writeOutputs(result: Result): void {

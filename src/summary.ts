@@ -1,8 +1,13 @@
 import * as core from '@actions/core';
 import type { Result } from './main.js';
 import { claimRows, type Claims } from './oidc/claims.js';
+import { foreign, foreignMarkdown as md } from './untrusted.js';
 
-/** The job summary's Markdown: what was done, for whom, until when. Never a secret. */
+/**
+ * The job summary's Markdown: what was done, for whom, until when. Never a secret. Every value
+ * from outside (the cluster, the kubeconfig, STS, Chainguard, the token's claims, an input) goes
+ * through `foreignMarkdown` (`md`); only our own words and Markdown stay raw.
+ */
 export function renderSummary(claims: Claims, result: Result, showClaims: boolean): string {
   const parts: string[] = [`### OIDC Deploy: ${result.mode}`, ''];
   parts.push(table(['setting', 'value'], modeRows(result)), '');
@@ -11,23 +16,28 @@ export function renderSummary(claims: Claims, result: Result, showClaims: boolea
       table(
         ['workload', 'namespace', 'images', 'result', 'seconds'],
         result.workloads.map((w) => [
-          `${w.kind}/${w.name}`,
-          w.namespace,
-          w.containers.map((c) => `${c.name}: ${c.previousImage} → ${c.newImage}`).join('<br>') ||
-            '(none)',
+          `${w.kind}/${md(w.name)}`,
+          md(w.namespace),
+          w.containers
+            .map((c) => `${md(c.name)}: ${md(c.previousImage)} → ${md(c.newImage)}`)
+            .join('<br>') || '(none)',
           w.result,
           w.seconds.toFixed(1),
         ]),
       ),
       '',
     );
+    // Built by diagnose() from log lines made literal Markdown.
     if (result.diagnosis) parts.push('#### Diagnosis', '', result.diagnosis, '');
   }
   if (showClaims) {
     parts.push(
       '<details><summary>ID token claims</summary>',
       '',
-      table(['claim', 'value'], claimRows(claims)),
+      table(
+        ['claim', 'value'],
+        claimRows(claims).map(([name, value]) => [md(name), md(value)]),
+      ),
       '',
       '</details>',
       '',
@@ -43,52 +53,57 @@ function modeRows(result: Result): string[][] {
     case 'kubernetes': {
       const t = result.target;
       return [
-        ['cluster', `${t.cluster} (${t.server})`],
-        ['context', t.context],
-        ['namespace', t.namespace],
-        ['user', t.user],
+        ['cluster', `${md(t.cluster)} (${md(t.server)})`],
+        ['context', md(t.context)],
+        ['namespace', md(t.namespace)],
+        ['user', md(t.user)],
         [
           'credentials',
           result.credentials === 'refresh'
             ? 'refresh (re-minted by an exec plugin)'
             : 'static token',
         ],
-        ['kubeconfig', `\`${result.kubeconfigPath}\` (KUBECONFIG)`],
+        ['kubeconfig', `${codeSpan(result.kubeconfigPath)} (KUBECONFIG)`],
       ];
     }
     case 'aws':
       return [
         [
           'role',
-          result.maskAccountId
-            ? result.assumedRoleArn.replace(result.accountId, '***')
-            : result.assumedRoleArn,
+          md(
+            result.maskAccountId
+              ? result.assumedRoleArn.replace(result.accountId, '***')
+              : result.assumedRoleArn,
+          ),
         ],
-        ['session name', result.roleSessionName],
-        ['account', result.maskAccountId ? '***' : result.accountId],
-        ['region', result.region],
-        ['expires', result.expiration],
+        ['session name', md(result.roleSessionName)],
+        ['account', result.maskAccountId ? '***' : md(result.accountId)],
+        ['region', md(result.region)],
+        ['expires', md(result.expiration)],
       ];
     case 'chainguard':
       return [
-        ['identity', result.identity],
-        ['audience', result.audience],
-        ['expires', result.expiration],
+        ['identity', md(result.identity)],
+        ['audience', md(result.audience)],
+        ['expires', md(result.expiration)],
         [
           'registry',
-          result.registry ? `${result.registry.host} (${result.registry.via})` : 'no login',
+          result.registry ? `${md(result.registry.host)} (${md(result.registry.via)})` : 'no login',
         ],
       ];
   }
 }
 
+/** A Markdown table of cells that are Markdown already (foreign parts through `md`). */
 function table(header: string[], rows: string[][]): string {
-  const line = (cells: string[]) => `| ${cells.map(cell).join(' | ')} |`;
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
-function cell(value: string): string {
-  return value.replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
+/** A path as inline code: literal inside, but a `|` would still end the table cell (GFM). */
+function codeSpan(value: string): string {
+  const text = foreign(value, 1000);
+  return text.includes('`') ? md(value, 1000) : `\`${text.replace(/\|/g, '\\|')}\``;
 }
 
 export async function writeSummary(
@@ -102,7 +117,7 @@ export async function writeSummary(
     await core.summary.addRaw(renderSummary(claims, result, showClaims), true).write();
   } catch (error) {
     core.warning(
-      `Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`,
+      `Could not write the job summary: ${foreign(error instanceof Error ? error.message : String(error))}`,
     );
   }
 }

@@ -340,3 +340,149 @@ describe('buildKubeconfig refuses', () => {
     ).toThrow('Input "context" is "dev", which the kubeconfig does not have.');
   });
 });
+
+/** A kubeconfig whose prod cluster has `line` (raw YAML) among its keys. */
+function withClusterLine(line: string): string {
+  return [
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters:',
+    '  - name: prod',
+    '    cluster:',
+    '      server: https://prod.example:6443',
+    `      ${line}`,
+    'contexts:',
+    '  - name: prod',
+    '    context: { cluster: prod, user: deployer }',
+    'current-context: prod',
+    '',
+  ].join('\n');
+}
+
+// kubectl reads a kubeconfig with go-yaml v2 (YAML 1.1): these are the spellings its resolve.go
+// reads as booleans (checked against kubectl 1.33: `kubectl config view` shows true/false), and
+// values it refuses ("json: cannot unmarshal string into ... of type bool").
+describe('kubeconfig booleans, read as kubectl reads them', () => {
+  const truths = ['true', 'True', 'TRUE', 'yes', 'Yes', 'YES', 'y', 'Y', 'on', 'On', 'ON'];
+  const lies = ['false', 'False', 'FALSE', 'no', 'No', 'NO', 'n', 'N', 'off', 'Off', 'OFF'];
+
+  it.each(truths.map((v) => [v]))('insecure-skip-tls-verify: %s is refused', (value) => {
+    const text = withClusterLine(`insecure-skip-tls-verify: ${value}`);
+    expect(() => buildKubeconfig(request(text), recordingLogger())).toThrow(
+      /turns TLS verification off/,
+    );
+  });
+
+  it.each([...truths, ...lies].map((v) => [v]))(
+    'insecure-skip-tls-verify: %s with the input opting in: written as a real true',
+    (value) => {
+      const text = withClusterLine(`insecure-skip-tls-verify: ${value}`);
+      const { written } = build(request(text, { insecureSkipTlsVerify: true }));
+      expect(written['clusters'][0].cluster['insecure-skip-tls-verify']).toBe(true);
+    },
+  );
+
+  it.each([...lies, '~', 'null', ''].map((v) => [v]))(
+    'insecure-skip-tls-verify: %s is false, and written as a real boolean or not at all',
+    (value) => {
+      const { built, written } = build(
+        request(withClusterLine(`insecure-skip-tls-verify: ${value}`)),
+      );
+      expect(built.target.insecureSkipTlsVerify).toBe(false);
+      expect([false, undefined]).toContain(
+        written['clusters'][0].cluster['insecure-skip-tls-verify'],
+      );
+    },
+  );
+
+  it.each([
+    ['insecure-skip-tls-verify: "yes"'],
+    ["insecure-skip-tls-verify: 'true'"],
+    ['insecure-skip-tls-verify: 1'],
+    ['insecure-skip-tls-verify: yEs'],
+    ['insecure-skip-tls-verify: [true]'],
+    ['disable-compression: "no"'],
+    ['disable-compression: 0'],
+  ])('%s is not a boolean: refused, as kubectl refuses it', (line) => {
+    expect(() => buildKubeconfig(request(withClusterLine(line)), recordingLogger())).toThrow(
+      /which is not a boolean\./,
+    );
+  });
+
+  it.each([
+    ['disable-compression: yes', true],
+    ['disable-compression: off', false],
+  ])('%s is kept as a real boolean', (line, value) => {
+    const { built } = build(request(withClusterLine(line)));
+    expect(built.yaml).toContain(`disable-compression: ${String(value)}\n`);
+  });
+});
+
+describe("the kubeconfig's namespace", () => {
+  const withNamespace = (namespace: string) =>
+    stringify(
+      kubeconfig({
+        contexts: [{ name: 'prod', context: { cluster: 'prod', user: 'deployer', namespace } }],
+      }),
+    );
+
+  it.each([['web'], ['a'], ['team-1'], ['x'.repeat(63)]])('%s is taken', (namespace) => {
+    expect(build(request(withNamespace(namespace))).built.target.namespace).toBe(namespace);
+  });
+
+  it.each([
+    ['Web'],
+    ['web_1'],
+    ['-web'],
+    ['x'.repeat(64)],
+    ['web\n::set-output name=x::y'],
+    ['../kube-system'],
+    ['web demo'],
+  ])('%j is refused, naming the context', (namespace) => {
+    let error: unknown;
+    try {
+      buildKubeconfig(request(withNamespace(namespace)), recordingLogger());
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ActionError);
+    expect((error as ActionError).message).toMatch(
+      /^Input "kubeconfig": context "prod" has namespace ".*", which is not a valid namespace name\.$/,
+    );
+    expect((error as ActionError).message).not.toMatch(/\n/);
+  });
+
+  it('a number or a boolean (YAML 1.1 `on`) is refused too', () => {
+    for (const raw of ['on', '42']) {
+      const text = stringify(kubeconfig()).replace('namespace: web', `namespace: ${raw}`);
+      expect(() => buildKubeconfig(request(text), recordingLogger())).toThrow(
+        /has namespace ".*", which is not a valid namespace name/,
+      );
+    }
+  });
+
+  it('the namespace input wins over a bad one, as kubectl --namespace would', () => {
+    const { built } = build(request(withNamespace('Bad_Name'), { namespace: 'web' }));
+    expect(built.target.namespace).toBe('web');
+  });
+});
+
+describe('the written kubeconfig reads back the same in YAML 1.1 (kubectl)', () => {
+  it('quotes strings kubectl would read as booleans or numbers', () => {
+    const text = stringify(
+      kubeconfig({
+        contexts: [{ name: 'y', context: { cluster: 'prod', user: 'on', namespace: 'no' } }],
+        'current-context': 'y',
+      }),
+      { version: '1.1' },
+    );
+    const { built } = build(request(text));
+    const yaml11 = parse(built.yaml, { version: '1.1' }) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(yaml11['current-context']).toBe('y');
+    expect(yaml11['contexts'][0]).toEqual({
+      name: 'y',
+      context: { cluster: 'prod', user: 'on', namespace: 'no' },
+    });
+    expect(yaml11['users'][0].name).toBe('on');
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { foreign, foreignMarkdown } from '../../src/untrusted.js';
+import { foreign, foreignMarkdown, markdownLiteral } from '../../src/untrusted.js';
 
 describe('foreign', () => {
   it.each([
@@ -13,6 +13,10 @@ describe('foreign', () => {
     ['a leading command is broken', '::add-mask::x', '\\u003a:add-mask::x'],
     ['after white space too', '  ::error::x', '  \\u003a:error::x'],
     ['the v1 form', '##[add-path]/tmp', '#\\u0023[add-path]/tmp'],
+    // actions/runner finds `##[command]` anywhere in a line (ActionCommand.TryParse: IndexOf).
+    ['the v1 form mid-line', 'Failed ##[add-mask]x', 'Failed #\\u0023[add-mask]x'],
+    ['every v1 form', '##[a]##[b]', '#\\u0023[a]#\\u0023[b]'],
+    ['a leading command after a line separator', 'x\u2029::error::y', 'x\\u2029::error::y'],
     ['escape sequences', 'a\u001b[31mred', 'a\\u001b[31mred'],
     ['Unicode line separators', 'a\u2028b\u0085c', 'a\\u2028b\\u0085c'],
     ['an IPv6 server mid-line is untouched', 'https://[::1]:6443', 'https://[::1]:6443'],
@@ -25,7 +29,7 @@ describe('foreign', () => {
   });
 
   it('never yields a line break or a leading command, whatever the input', () => {
-    const nasty = ['\n', '\r', '::', '##[', ' ', '\u2028', 'a', '\u0000', '%0A'];
+    const nasty = ['\n', '\r', '::', '##[', '#', '[', ' ', '\u2028', 'a', '\u0000', '%0A'];
     for (let i = 0; i < 2000; i++) {
       const input = Array.from(
         { length: 8 },
@@ -33,7 +37,8 @@ describe('foreign', () => {
       ).join('');
       const out = foreign(input);
       expect(out).not.toMatch(/[\r\n\u2028\u2029]/);
-      expect(out).not.toMatch(/^\s*(::|##\[)/);
+      expect(out).not.toMatch(/^\s*::/);
+      expect(out).not.toContain('##[');
     }
   });
 });
@@ -42,10 +47,21 @@ describe('foreignMarkdown', () => {
   it.each([
     ['a pipe cannot end the cell', 'a|b', 'a\\|b'],
     ['no tags', '<img src=x onerror=y>', '&lt;img src=x onerror=y&gt;'],
-    ['no links', '[click](https://evil)', '\\[click\\]\\(https://evil\\)'],
+    ['no links', '[click](https://evil)', '\\[click\\](https://evil)'],
+    ['no images', '![x](https://evil/x.png)', '\\!\\[x\\](https://evil/x.png)'],
+    ['no autolinks', '<https://evil>', '&lt;https://evil&gt;'],
+    ['no heading', '# big', '\\# big'],
     ['no emphasis', '*bold* _it_', '\\*bold\\* \\_it\\_'],
     ['no line break', 'a\nb', 'a\\\\nb'],
+    ['no command', '::set-output name=x::y', '\\\\u003a:set-output name=x::y'],
+    ['no HTML entity', '&lt;b&gt;', '&amp;lt;b&amp;gt;'],
   ])('%s', (_, input, expected) => {
     expect(foreignMarkdown(input)).toBe(expected);
+  });
+
+  it('markdownLiteral keeps our own words readable and makes theirs literal', () => {
+    expect(markdownLiteral(`pod/${foreign('web-1')}: ${foreign('<b>Running</b>')}`)).toBe(
+      'pod/web-1: &lt;b&gt;Running&lt;/b&gt;',
+    );
   });
 });

@@ -1,6 +1,7 @@
 import { ActionError } from '../errors.js';
 import type { Claims } from '../oidc/claims.js';
 import type { StsRefusal } from './sts.js';
+import { foreign, inertQuoted } from '../untrusted.js';
 
 /** What an explanation needs besides STS's answer. */
 export interface RefusalContext {
@@ -76,7 +77,8 @@ export function allBranchesSubject(claims: Claims): string | undefined {
 
 /** Turns STS's final refusal into what to fix, naming the input or the AWS object at fault. */
 export function explainRefusal(refusal: StsRefusal, context: RefusalContext): ActionError {
-  const said = `STS: ${refusal.code}${refusal.stsMessage ? `, "${refusal.stsMessage}"` : ''}${refusal.requestId ? `, request id ${refusal.requestId}` : ''}`;
+  // Code, message and request id are STS's text: foreign, bounded, one line.
+  const said = `STS: ${foreign(refusal.code, 100)}${refusal.stsMessage ? `, "${foreign(refusal.stsMessage, 300)}"` : ''}${refusal.requestId ? `, request id ${foreign(refusal.requestId, 100)}` : ''}`;
   switch (refusal.code) {
     case 'AccessDenied':
       return new ActionError(
@@ -85,7 +87,7 @@ export function explainRefusal(refusal: StsRefusal, context: RefusalContext): Ac
       );
     case 'InvalidIdentityToken':
       return new ActionError(
-        `AWS account ${context.accountId} does not accept ID tokens from ${context.claims.iss} with audience "${tokenAudience(context)}" (${said}).`,
+        `AWS account ${context.accountId} does not accept ID tokens from ${foreign(context.claims.iss)} with audience "${foreign(tokenAudience(context))}" (${said}).`,
         invalidTokenHint(refusal.stsMessage, context),
       );
     case 'ExpiredTokenException':
@@ -96,12 +98,12 @@ export function explainRefusal(refusal: StsRefusal, context: RefusalContext): Ac
     case 'IDPRejectedClaim':
       return new ActionError(
         `The identity provider rejected a claim of the ID token (${said}).`,
-        `STS checked the token against ${context.claims.iss} and a claim was refused or revoked. Re-run the job to get a new token; if it persists, compare the token's claims above with what the IAM OIDC provider for ${providerName(context.claims.iss)} expects.`,
+        `STS checked the token against ${foreign(context.claims.iss)} and a claim was refused or revoked. Re-run the job to get a new token; if it persists, compare the token's claims above with what the IAM OIDC provider for ${foreign(providerName(context.claims.iss))} expects.`,
       );
     case 'IDPCommunicationError':
       return new ActionError(
-        `STS could not reach the issuer ${context.claims.iss} to verify the ID token (${said}; ${attemptsText(refusal)}).`,
-        `AWS fetches ${context.claims.iss}/.well-known/openid-configuration and its jwks_uri from the internet: they must be publicly reachable over https. Re-run the job if the issuer was briefly down.`,
+        `STS could not reach the issuer ${foreign(context.claims.iss)} to verify the ID token (${said}; ${attemptsText(refusal)}).`,
+        `AWS fetches ${foreign(context.claims.iss)}/.well-known/openid-configuration and its jwks_uri from the internet: they must be publicly reachable over https. Re-run the job if the issuer was briefly down.`,
       );
     case 'Throttling':
     case 'ThrottlingException':
@@ -137,16 +139,17 @@ function accessDeniedHint(context: RefusalContext): string {
   const branches = allBranchesSubject(claims);
   const lines = [
     'The trust policy of the role must admit this token, which has:',
-    `  iss  ${claims.iss}  (IAM provider ${providerName(claims.iss)})`,
-    `  aud  ${tokenAudience(context)}`,
-    `  sub  ${claims.sub}`,
+    `  iss  ${foreign(claims.iss)}  (IAM provider ${foreign(providerName(claims.iss))})`,
+    `  aud  ${foreign(tokenAudience(context))}`,
+    `  sub  ${foreign(claims.sub)}`,
     `A trust policy that admits exactly this token (the principal is the IAM OIDC provider of that issuer in account ${context.accountId}):`,
-    JSON.stringify(exact, null, 2),
+    // Exact values (the policy must match the token), written inert for the log.
+    inertQuoted(JSON.stringify(exact, null, 2)),
   ];
   if (branches) {
     lines.push(
-      `To admit every branch of the repository instead, match sub with StringLike "${branches}":`,
-      JSON.stringify(trustPolicy(context, branches, 'StringLike'), null, 2),
+      `To admit every branch of the repository instead, match sub with StringLike "${foreign(branches)}":`,
+      inertQuoted(JSON.stringify(trustPolicy(context, branches, 'StringLike'), null, 2)),
     );
     if (!claims.sub.includes(':ref:refs/heads/')) {
       lines.push(
@@ -161,9 +164,10 @@ function accessDeniedHint(context: RefusalContext): string {
 }
 
 function invalidTokenHint(message: string, context: RefusalContext): string {
-  const issuer = context.claims.iss;
-  const audience = tokenAudience(context);
-  const arn = providerArn(context.partition, context.accountId, issuer);
+  // Claims are the issuer's text; the commands below are meant to be copied, so one line each.
+  const issuer = foreign(context.claims.iss);
+  const audience = foreign(tokenAudience(context));
+  const arn = foreign(providerArn(context.partition, context.accountId, context.claims.iss));
   const create = `Create it: aws iam create-open-id-connect-provider --url ${issuer} --client-id-list ${audience} (Forgejo's provider URL is https://HOST/api/actions, the token's iss; GitHub's is https://token.actions.githubusercontent.com).`;
   const addAudience = `Add the audience to it: aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn ${arn} --client-id ${audience}, or set input "audience" to one it lists.`;
   if (/no openid ?connect provider/i.test(message)) {

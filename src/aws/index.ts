@@ -8,6 +8,7 @@ import {
   type AwsCredentials,
   type StsTiming,
 } from './sts.js';
+import { foreign } from '../untrusted.js';
 
 export type { AwsCredentials } from './sts.js';
 
@@ -35,7 +36,7 @@ export async function runAws(
   if (settings.maskAccountId) ctx.mask(settings.accountId);
   const endpoint = stsEndpointUrl(settings.region, settings.partition, settings.stsEndpoint);
   ctx.logger.info(
-    `Assuming ${settings.roleArn} as session ${settings.roleSessionName} for ${settings.durationSeconds} s (STS ${endpoint})`,
+    `Assuming ${foreign(settings.roleArn)} as session ${foreign(settings.roleSessionName, 64)} for ${settings.durationSeconds} s (STS ${foreign(endpoint)})`,
   );
 
   let assumed;
@@ -66,8 +67,9 @@ export async function runAws(
   // The account is the 5th field of arn:PARTITION:sts::ACCOUNT:assumed-role/ROLE/SESSION.
   const accountId = assumed.assumedRoleArn.split(':')[4] || settings.accountId;
   if (settings.maskAccountId && accountId !== settings.accountId) ctx.mask(accountId);
+  // Both from STS's answer: foreign text (an ARN with a line break must stay one line).
   ctx.logger.info(
-    `Assumed ${assumed.assumedRoleArn}; the credentials expire at ${assumed.expiration}`,
+    `Assumed ${foreign(assumed.assumedRoleArn)}; the credentials expire at ${foreign(assumed.expiration, 64)}`,
   );
   return {
     mode: 'aws',

@@ -1,6 +1,7 @@
 import { ActionError } from '../errors.js';
 import { bodyExcerpt } from '../http.js';
 import type { Claims } from '../oidc/claims.js';
+import { foreign, inertQuoted } from '../untrusted.js';
 
 /** The grpc status codes grpc-gateway maps to HTTP, by number. */
 const GRPC_CODES: Record<number, { name: string; sentence: string }> = {
@@ -68,15 +69,15 @@ export function explainRefusal(refusal: Refusal): ActionError {
   const { status, claims } = refusal;
   const grpc = parseGrpcError(refusal.body);
   const sentence = describeGrpcCode(grpc?.code);
-  const detail = grpc ? grpc.message : 'the body is not a grpc-gateway error';
+  const detail = grpc ? foreign(grpc.message, 300) : 'the body is not a grpc-gateway error';
   const message =
-    `The Chainguard STS refused the exchange for "chainguard-identity" ${refusal.identity}: ` +
+    `The Chainguard STS refused the exchange for "chainguard-identity" ${foreign(refusal.identity)}: ` +
     `HTTP ${status}${sentence ? `, ${sentence}` : ''} (${detail}).`;
 
   if (status !== 401 && status !== 403 && status !== 404) {
     const hint =
       status === 400
-        ? `Check "chainguard-audience" ("${refusal.audience}") and "chainguard-identity".`
+        ? `Check "chainguard-audience" ("${foreign(refusal.audience)}") and "chainguard-identity".`
         : undefined;
     return new ActionError(message, hint);
   }
@@ -95,9 +96,9 @@ export function explainRefusal(refusal: Refusal): ActionError {
   }
   lines.push(
     'The ID token this job presented has:',
-    `  iss: ${claims.iss}`,
-    `  sub: ${claims.sub}`,
-    `  aud: ${claims.aud.join(', ')}`,
+    `  iss: ${foreign(claims.iss)}`,
+    `  sub: ${foreign(claims.sub)}`,
+    `  aud: ${foreign(claims.aud.join(', '))}`,
     `An identity that accepts it (Terraform, chainguard-dev/chainguard provider):`,
     terraformIdentity(refusal.identity, claims.iss, claims.sub, audience),
   );
@@ -126,7 +127,12 @@ export function terraformIdentity(
   ].join('\n');
 }
 
-/** An HCL string literal: JSON escaping, plus `${` and `%{` which HCL would interpolate. */
+/**
+ * An HCL string literal: JSON escaping, plus `${` and `%{` which HCL would interpolate, and
+ * `inertQuoted` (HCL reads `\u` escapes): the literal is exact and stays one inert line.
+ */
 function hcl(value: string): string {
-  return JSON.stringify(value).replace(/([$%])\{/g, (_m, sigil: string) => `${sigil}${sigil}{`);
+  return inertQuoted(
+    JSON.stringify(value).replace(/([$%])\{/g, (_m, sigil: string) => `${sigil}${sigil}{`),
+  );
 }

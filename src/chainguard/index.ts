@@ -2,6 +2,7 @@ import type { ChainguardSettings } from '../inputs.js';
 import type { ModeContext } from '../mode.js';
 import { loginToRegistry, registryHost, type RunDocker } from './registry.js';
 import { exchangeToken } from './sts.js';
+import { foreign } from '../untrusted.js';
 
 export interface RegistryLogin {
   host: string;
@@ -37,7 +38,7 @@ export async function runChainguard(
     mask: ctx.mask,
   });
   ctx.logger.info(
-    `Chainguard token for ${settings.chainguardAudience} issued, valid until ${exchanged.expiration}`,
+    `Chainguard token for ${foreign(settings.chainguardAudience)} issued, valid until ${foreign(exchanged.expiration, 64)}`,
   );
 
   let registry: RegistryLogin | undefined;
@@ -53,7 +54,7 @@ export async function runChainguard(
       });
     } else {
       ctx.logger.info(
-        `No registry login: "chainguard-audience" ${settings.chainguardAudience} is not a registry host (registry tokens use aud cgr.dev).`,
+        `No registry login: "chainguard-audience" ${foreign(settings.chainguardAudience)} is not a registry host (registry tokens use aud cgr.dev).`,
       );
     }
   }

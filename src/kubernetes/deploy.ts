@@ -9,6 +9,7 @@ import { qualifiedName, workloadPath, type Workload } from './objects.js';
 import type { ContainerChange, WorkloadOutcome, WorkloadResult } from './result.js';
 import { waitForRollout, type WaitOutcome, type WatchingClient } from './rollout.js';
 import { changeCause, imagePatch, isUnchanged, planImages, reverseChanges } from './set-image.js';
+import { foreign, markdownLiteral } from '../untrusted.js';
 
 export interface DeployClient extends WatchingClient {
   get<T>(path: string, query?: Query): Promise<T>;
@@ -116,8 +117,9 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
     const { ref } = plan;
     const diagnosis = found[index] as Diagnosis;
     logger.warning(`${ref.kind}/${ref.name}: ${outcome.message}`);
+    // diagnosis.lines and outcome.message carry cluster text already passed through `foreign`.
     for (const line of diagnosis.lines) logger.info(`${ref.kind}/${ref.name}: ${line}`);
-    diagnoses.push(`${diagnosis.markdown}\n\n_${outcome.message}_`);
+    diagnoses.push(`${diagnosis.markdown}\n\n_${markdownLiteral(outcome.message)}_`);
   }
 
   const rollbacks = request.rollbackOnFailure ? failed : [];
@@ -330,7 +332,8 @@ async function rollBack(
   request.logger.info(
     `${ref.kind}/${ref.name}: rolling back to ${back
       .filter((c) => c.previousImage !== c.newImage)
-      .map((c) => `${c.name}=${c.newImage}`)
+      // The previous images (and, for `*`, the container names) were read from the cluster.
+      .map((c) => `${foreign(c.name, 63)}=${foreign(c.newImage, 300)}`)
       .join(' ')}`,
   );
   try {

@@ -10,11 +10,12 @@ import type {
   Workload,
 } from './objects.js';
 import type { ContainerChange } from './result.js';
+import { foreign, foreignMarkdown, markdownLiteral } from '../untrusted.js';
 
 export interface Diagnosis {
-  /** For the log, one finding per line. */
+  /** For the log, one finding per line; every field from the cluster passed through `foreign`. */
   lines: string[];
-  /** For the job summary. */
+  /** For the job summary: the same lines made literal Markdown. */
   markdown: string;
 }
 
@@ -114,9 +115,10 @@ export async function diagnose(request: DiagnoseRequest): Promise<Diagnosis> {
       .sort((a, b) => eventTime(a).localeCompare(eventTime(b)))
       .slice(-maxEvents);
     for (const e of relevant) {
-      const count = e.count && e.count > 1 ? ` (x${e.count})` : '';
+      const count = typeof e.count === 'number' && e.count > 1 ? ` (x${e.count})` : '';
+      const kind = foreign(String(e.involvedObject?.kind ?? '').toLowerCase(), 60);
       events.push(
-        `${(e.involvedObject?.kind ?? '').toLowerCase()}/${e.involvedObject?.name ?? '?'}: ${e.reason ?? ''}: ${oneLine(e.message ?? '')}${count}`,
+        `${kind}/${foreign(e.involvedObject?.name ?? '?', 253)}: ${foreign(e.reason ?? '', 100)}: ${foreign(oneLine(e.message ?? ''), 300)}${count}`,
       );
     }
   } catch (error) {
@@ -129,28 +131,34 @@ export async function diagnose(request: DiagnoseRequest): Promise<Diagnosis> {
     ...notes,
   ];
   const markdown = [
-    `**${kind}/${name}** (namespace ${namespace})`,
+    `**${kind}/${foreignMarkdown(name)}** (namespace ${foreignMarkdown(namespace)})`,
     '',
     // Indented findings (a pod's containers) become nested list items under their pod.
-    ...findings.map((f) => f.replace(/^(\s*)/, '$1- ')),
+    ...findings.map((f) => {
+      const indent = /^\s*/.exec(f)?.[0] ?? '';
+      return `${indent}- ${markdownLiteral(f.slice(indent.length))}`;
+    }),
     ...(events.length > 0
-      ? ['', 'Recent warning events:', '', ...events.map((e) => `- ${e}`)]
+      ? ['', 'Recent warning events:', '', ...events.map((e) => `- ${markdownLiteral(e)}`)]
       : []),
-    ...(notes.length > 0 ? ['', ...notes.map((n) => `> ${n}`)] : []),
+    ...(notes.length > 0 ? ['', ...notes.map((n) => `> ${markdownLiteral(n)}`)] : []),
   ].join('\n');
   return { lines, markdown };
 }
 
-/** One line per not-ready pod, and one per container that says why. */
+/**
+ * One line per not-ready pod, and one per container that says why. Every field comes from the
+ * cluster, so each goes through `foreign`: a phase `Running\n::set-output ...` stays one line.
+ */
 export function describePod(pod: Pod): string[] {
-  const name = pod.metadata?.name ?? '?';
+  const name = foreign(pod.metadata?.name ?? '?', 253);
   const status = pod.status ?? {};
   const scheduled = status.conditions?.find((c) => c.type === 'PodScheduled');
-  let head = `pod/${name}: ${status.phase ?? 'Unknown'}`;
+  let head = `pod/${name}: ${foreign(status.phase ?? 'Unknown', 60)}`;
   if (scheduled?.status === 'False') {
-    head += ` (not scheduled: ${scheduled.reason ?? ''}${scheduled.message ? `: ${oneLine(scheduled.message)}` : ''})`;
+    head += ` (not scheduled: ${foreign(scheduled.reason ?? '', 100)}${scheduled.message ? `: ${foreign(oneLine(scheduled.message), 300)}` : ''})`;
   } else if (status.reason) {
-    head += ` (${status.reason}${status.message ? `: ${oneLine(status.message)}` : ''})`;
+    head += ` (${foreign(status.reason, 100)}${status.message ? `: ${foreign(oneLine(status.message), 300)}` : ''})`;
   }
   const lines = [head];
   const statuses: Array<[ContainerStatus, boolean]> = [
@@ -159,28 +167,37 @@ export function describePod(pod: Pod): string[] {
   ];
   for (const [container, init] of statuses) {
     const why = containerProblem(container);
-    if (why) lines.push(`  ${init ? 'init container' : 'container'} ${container.name}: ${why}`);
+    if (why) {
+      lines.push(
+        `  ${init ? 'init container' : 'container'} ${foreign(container.name, 63)}: ${why}`,
+      );
+    }
   }
   return lines;
 }
 
-/** ImagePullBackOff, ErrImagePull, CrashLoopBackOff (with the last exit code), a failed exit. */
+/**
+ * ImagePullBackOff, ErrImagePull, CrashLoopBackOff (with the last exit code), a failed exit.
+ * Reasons, messages and numbers come from the cluster: each goes through `foreign`.
+ */
 export function containerProblem(container: ContainerStatus): string | undefined {
   const state = container.state ?? {};
-  const restarts = container.restartCount ? `, ${container.restartCount} restarts` : '';
+  const restarts = container.restartCount
+    ? `, ${foreign(container.restartCount, 20)} restarts`
+    : '';
   if (state.waiting) {
     const { reason = 'Waiting', message } = state.waiting;
     if (reason === 'ContainerCreating' || reason === 'PodInitializing') return undefined;
     const lastExit = container.lastState?.terminated;
     const exit =
       lastExit?.exitCode !== undefined
-        ? `; last exit code ${lastExit.exitCode}${lastExit.reason ? ` (${lastExit.reason})` : ''}`
+        ? `; last exit code ${foreign(lastExit.exitCode, 20)}${lastExit.reason ? ` (${foreign(lastExit.reason, 100)})` : ''}`
         : '';
-    return `${reason}${message ? `: ${oneLine(message)}` : ''}${exit}${restarts}`;
+    return `${foreign(reason, 100)}${message ? `: ${foreign(oneLine(message), 300)}` : ''}${exit}${restarts}`;
   }
   if (state.terminated && state.terminated.exitCode !== 0) {
     const { reason = 'Terminated', exitCode, message } = state.terminated;
-    return `${reason} (exit code ${exitCode ?? '?'})${message ? `: ${oneLine(message)}` : ''}${restarts}`;
+    return `${foreign(reason, 100)} (exit code ${foreign(exitCode ?? '?', 20)})${message ? `: ${foreign(oneLine(message), 300)}` : ''}${restarts}`;
   }
   if (state.running && container.ready === false) return `running, not ready${restarts}`;
   return undefined;
@@ -239,11 +256,11 @@ function cannotList(resource: string, error: unknown, instead?: string): string 
   const suffix = instead ? `; ${instead}` : '';
   if (error instanceof KubeApiError && error.statusCode === 403) {
     const refusal = parseForbidden(error.status?.message ?? '');
-    const who = refusal ? `user "${refusal.user}"` : 'this user';
+    const who = refusal ? `user "${foreign(refusal.user, 200)}"` : 'this user';
     return `Not allowed to list ${resource} (${who} lacks "list" on ${resource})${suffix}.`;
   }
   const why = error instanceof Error ? error.message : String(error);
-  return `Could not list ${resource}: ${oneLine(why)}${suffix}.`;
+  return `Could not list ${resource}: ${foreign(oneLine(why), 300)}${suffix}.`;
 }
 
 function oneLine(text: string): string {

@@ -4,6 +4,7 @@ import type { WorkloadKind } from '../inputs.js';
 import type { Claims } from '../oidc/claims.js';
 import { KubeApiError, KubeNetworkError } from './client.js';
 import { WORKLOAD_RESOURCES } from './objects.js';
+import { foreign, inertQuoted } from '../untrusted.js';
 
 /** Who was refused what, read from a 403's message. */
 export interface Refusal {
@@ -39,6 +40,17 @@ export const ROLE_NAME = 'oidc-deploy-action';
  * reads (ReplicaSets for deployments, pods, events).
  */
 export function rbacYaml(user: string, namespace: string, kinds: WorkloadKind[]): string {
+  // The user and namespace come from the server's 403 and must stay exact (the binding must name
+  // the very user). One that `foreign` would change is written as a JSON string (valid YAML
+  // double-quoted), made inert: one line, no `##[`, same value.
+  const literals: string[] = [];
+  const exact = (value: string): string => {
+    if (foreign(value, Infinity) === value) return value;
+    literals.push(inertQuoted(JSON.stringify(value)));
+    return `oidc-deploy-literal-${literals.length - 1}`;
+  };
+  user = exact(user);
+  namespace = exact(namespace);
   const resources = [...new Set(kinds)].sort().map((k) => WORKLOAD_RESOURCES[k].resource);
   const rules: Array<Record<string, unknown>> = [
     { apiGroups: ['apps'], resources, verbs: ['get', 'list', 'watch', 'patch'] },
@@ -60,7 +72,12 @@ export function rbacYaml(user: string, namespace: string, kinds: WorkloadKind[])
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: ROLE_NAME },
     subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
   };
-  return `${stringify(role, { lineWidth: 0 })}---\n${stringify(binding, { lineWidth: 0 })}`;
+  // YAML 1.1 quoting, as kubectl apply reads it (a user "yes" stays a string).
+  const options = { lineWidth: 0, version: '1.1' } as const;
+  return `${stringify(role, options)}---\n${stringify(binding, options)}`.replace(
+    /oidc-deploy-literal-(\d+)/g,
+    (_, index: string) => literals[Number(index)] as string,
+  );
 }
 
 /** A 403 as an ActionError: who the cluster saw, what it refused, and the RBAC to apply. */
@@ -73,16 +90,21 @@ export function explainForbidden(
   const refusal = parseForbidden(error.status?.message ?? '');
   if (!refusal) {
     return new ActionError(
-      `The cluster refused to ${doing}: ${error.message}`,
+      `The cluster refused to ${doing}: ${foreign(error.message)}`,
       'Grant the user this token maps to get, list, watch and patch on the workloads, and list on pods and events, in the namespace.',
     );
   }
-  const what = `${refusal.resource}${refusal.group ? `.${refusal.group}` : ''}`;
-  const where = refusal.namespace ? `in namespace "${refusal.namespace}"` : 'at the cluster scope';
+  // Every part of the refusal is the server's text.
+  const what = foreign(`${refusal.resource}${refusal.group ? `.${refusal.group}` : ''}`, 200);
+  const where = refusal.namespace
+    ? `in namespace "${foreign(refusal.namespace, 100)}"`
+    : 'at the cluster scope';
+  const user = foreign(refusal.user, 200);
+  const verb = foreign(refusal.verb, 60);
   return new ActionError(
-    `The cluster refused to ${doing}: user "${refusal.user}" may not ${refusal.verb} ${what} ${where}.`,
+    `The cluster refused to ${doing}: user "${user}" may not ${verb} ${what} ${where}.`,
     [
-      `The cluster authenticated the token as user "${refusal.user}" but RBAC grants it no "${refusal.verb}" on ${what}.`,
+      `The cluster authenticated the token as user "${user}" but RBAC grants it no "${verb}" on ${what}.`,
       'Grant exactly what this action needs with (kubectl apply -f role.yaml):',
       '',
       rbacYaml(refusal.user, refusal.namespace ?? namespace, kinds),
@@ -121,14 +143,14 @@ export function explainUnauthorized(
     `The cluster did not accept the ID token (401 Unauthorized) when asked to ${doing}.`,
     [
       'The API server does not say why; it checks these against its AuthenticationConfiguration (--authentication-config):',
-      `  iss: ${claims.iss}  must equal jwt[].issuer.url exactly`,
-      `  aud: ${claims.aud.join(', ') || '(none)'}  one must be in jwt[].issuer.audiences (set input "audience" to request another)`,
+      `  iss: ${foreign(claims.iss)}  must equal jwt[].issuer.url exactly`,
+      `  aud: ${foreign(claims.aud.join(', ')) || '(none)'}  one must be in jwt[].issuer.audiences (set input "audience" to request another)`,
       `  exp: ${exp}${expired ? '  (expired)' : ''}`,
-      `  sub: ${claims.sub}  becomes the user via claimMappings.username (claim: sub, with a prefix)`,
+      `  sub: ${foreign(claims.sub)}  becomes the user via claimMappings.username (claim: sub, with a prefix)`,
       "The cluster must also reach the issuer's discovery document and JWKS.",
       '',
       'For this token:',
-      example(usernamePrefix(claims.iss), claims.iss, aud),
+      example(usernamePrefix(claims.iss), foreign(claims.iss), foreign(aud)),
       '',
       'Forgejo, e.g.:',
       example(
@@ -162,12 +184,12 @@ export function explainApiError(
       return explainForbidden(error, doing, context.namespace, context.kinds);
     }
     return new ActionError(
-      `The cluster refused to ${doing}: ${error.message} (HTTP ${error.statusCode}).`,
+      `The cluster refused to ${doing}: ${foreign(error.message)} (HTTP ${error.statusCode}).`,
     );
   }
   if (error instanceof KubeNetworkError) {
     return new ActionError(
-      `Could not reach the cluster to ${doing}: ${error.message}.`,
+      `Could not reach the cluster to ${doing}: ${foreign(error.message)}.`,
       error.tls
         ? "The API server's certificate was not signed by the kubeconfig's CA: check the cluster's certificate-authority-data (base64 of the CA's PEM) and the server address (or tls-server-name)."
         : "Check that the runner can reach the API server (the kubeconfig's server address, firewalls). A proxy comes from the cluster's proxy-url, else HTTPS_PROXY unless NO_PROXY exempts the server.",

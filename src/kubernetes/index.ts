@@ -15,6 +15,7 @@ import {
 } from './kubeconfig.js';
 import { describeProxy, proxyFor } from './proxy.js';
 import type { KubernetesResult } from './result.js';
+import { foreign } from '../untrusted.js';
 
 export type { KubernetesResult } from './result.js';
 
@@ -97,8 +98,9 @@ async function runKubernetes(
         };
   const kubeconfigPath = ctx.files.write('kubeconfig.yaml', renderKubeconfig(plan, credential));
   const { target } = plan;
+  // Server, context, namespace and user come from the kubeconfig or the inputs: foreign text.
   ctx.logger.info(
-    `Wrote a kubeconfig for ${target.server} (context ${target.context}, namespace ${target.namespace}, user ${target.user}, ${settings.credentials} credentials)`,
+    `Wrote a kubeconfig for ${foreign(target.server)} (context ${foreign(target.context, 253)}, namespace ${foreign(target.namespace, 63)}, user ${foreign(target.user, 253)}, ${settings.credentials} credentials)`,
   );
 
   const result: KubernetesResult = {

@@ -1,7 +1,7 @@
-import { parseDocument, stringify } from 'yaml';
+import { parseDocument, stringify, type ScalarTag } from 'yaml';
 import { ActionError } from '../errors.js';
 import type { KubeconfigSource } from '../inputs.js';
-import { printable } from '../inputs.js';
+import { isDnsLabel, printable } from '../inputs.js';
 import type { Logger } from '../logger.js';
 
 /** What the kubeconfig user authenticates with. */
@@ -54,6 +54,32 @@ const DEFAULT_NAME = 'oidc-deploy';
 const DEFAULT_USER = 'oidc';
 // Keys of a kubeconfig user that say who to act as rather than how to authenticate.
 const NON_AUTH_USER_KEYS = ['as', 'as-uid', 'as-groups', 'as-user-extra', 'extensions'];
+// The booleans of a kubeconfig cluster (k8s.io/client-go/tools/clientcmd/api/v1 Cluster).
+const CLUSTER_BOOLEANS = ['insecure-skip-tls-verify', 'disable-compression'];
+
+/**
+ * kubectl reads a kubeconfig as YAML 1.1: client-go's codec turns it into JSON with
+ * sigs.k8s.io/yaml's YAMLToJSON, i.e. go-yaml v2, whose resolve.go reads these plain scalars as
+ * booleans (`insecure-skip-tls-verify: yes` is true to kubectl). The `yaml` package reads YAML
+ * 1.2, where they are strings; these two tags make it read them as kubectl does. Quoted "yes" stays
+ * a string, as in go-yaml (and kubectl then refuses it for a boolean field).
+ */
+const YAML11_BOOLEANS: ScalarTag[] = [
+  {
+    tag: 'tag:yaml.org,2002:bool',
+    default: true,
+    identify: (value) => typeof value === 'boolean',
+    test: /^(?:y|Y|yes|Yes|YES|on|On|ON)$/,
+    resolve: () => true,
+  },
+  {
+    tag: 'tag:yaml.org,2002:bool',
+    default: true,
+    identify: (value) => typeof value === 'boolean',
+    test: /^(?:n|N|no|No|NO|off|Off|OFF)$/,
+    resolve: () => false,
+  },
+];
 
 /**
  * Selects and checks what the written kubeconfig will hold: only the chosen context, its cluster
@@ -81,12 +107,14 @@ export function planKubeconfig(request: KubeconfigRequest, logger: Logger): Kube
   const context = contexts.find((c) => c.name === contextName)?.body as Mapping;
   const clusterName = context['cluster'];
   if (typeof clusterName !== 'string' || !clusterName) {
-    throw new ActionError(`Input "kubeconfig": context "${contextName}" names no cluster.`);
+    throw new ActionError(
+      `Input "kubeconfig": context "${printable(contextName)}" names no cluster.`,
+    );
   }
   const clusterEntry = clusters.find((c) => c.name === clusterName);
   if (!clusterEntry) {
     throw new ActionError(
-      `Input "kubeconfig": context "${contextName}" names cluster "${printable(clusterName)}", which is not in clusters.`,
+      `Input "kubeconfig": context "${printable(contextName)}" names cluster "${printable(clusterName)}", which is not in clusters.`,
     );
   }
   const cluster = checkCluster(
@@ -105,11 +133,9 @@ export function planKubeconfig(request: KubeconfigRequest, logger: Logger): Kube
     if (existingUser[key] !== undefined) userKeep[key] = existingUser[key];
   }
 
-  const contextNamespace =
-    typeof context['namespace'] === 'string' && context['namespace']
-      ? context['namespace']
-      : undefined;
-  const namespace = request.namespace ?? contextNamespace ?? 'default';
+  // The input wins (as kubectl --namespace does): then the context's namespace is not used.
+  const namespace =
+    request.namespace ?? checkContextNamespace(contextName, context['namespace']) ?? 'default';
   return {
     cluster,
     context: { ...context, cluster: clusterName, user: userName, namespace },
@@ -144,6 +170,8 @@ export function renderKubeconfig(plan: KubeconfigPlan, credential: KubeCredentia
     };
   }
   const { target } = plan;
+  // Written for a YAML 1.1 reader (kubectl): a string such as "yes", "on" or "0755" is quoted,
+  // so kubectl reads back exactly the strings and booleans written here.
   return stringify(
     {
       apiVersion: 'v1',
@@ -154,7 +182,7 @@ export function renderKubeconfig(plan: KubeconfigPlan, credential: KubeCredentia
       users: [{ name: target.user, user }],
       'current-context': target.context,
     },
-    { lineWidth: 0 },
+    { lineWidth: 0, version: '1.1' },
   );
 }
 
@@ -176,7 +204,11 @@ export function parseKubeconfigText(text: string): Mapping {
   // prettyErrors computes line positions; only those and the error code are shown, never the text.
   let document: ReturnType<typeof parseDocument>;
   try {
-    document = parseDocument(yamlText, { prettyErrors: true, uniqueKeys: true });
+    document = parseDocument(yamlText, {
+      prettyErrors: true,
+      uniqueKeys: true,
+      customTags: (tags) => [...tags, ...YAML11_BOOLEANS],
+    });
   } catch {
     throw new ActionError('Input "kubeconfig" could not be parsed as YAML.');
   }
@@ -322,6 +354,18 @@ function checkCluster(
       );
     }
   }
+  for (const key of CLUSTER_BOOLEANS) {
+    const value = cluster[key];
+    if (value === null) {
+      // kubectl reads null as false, and so does the written kubeconfig without the key.
+      delete cluster[key];
+    } else if (value !== undefined && typeof value !== 'boolean') {
+      throw new ActionError(
+        `${where} has ${key}: "${printable(String(value))}", which is not a boolean.`,
+        `Write ${key}: true or ${key}: false (kubectl also reads yes/no, on/off, y/n unquoted; a quoted value or a number is an error for kubectl too).`,
+      );
+    }
+  }
   if (insecureInput) {
     logger.warning(
       `TLS verification of ${url.host} is off (insecure-skip-tls-verify): anyone between the runner and the cluster can take the token.`,
@@ -335,6 +379,21 @@ function checkCluster(
     );
   }
   return cluster;
+}
+
+/**
+ * The namespace of the kubeconfig's context, checked as the "namespace" input is: the deploy
+ * puts it in request paths and the log, and kubectl would only fail later, less clearly.
+ */
+function checkContextNamespace(contextName: string, value: unknown): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string' || !isDnsLabel(value)) {
+    throw new ActionError(
+      `Input "kubeconfig": context "${printable(contextName)}" has namespace "${printable(String(value))}", which is not a valid namespace name.`,
+      'A namespace is a DNS label: at most 63 lowercase letters, digits and "-", starting and ending with a letter or digit. Fix the context, or set input "namespace".',
+    );
+  }
+  return value;
 }
 
 function isMapping(value: unknown): value is Mapping {

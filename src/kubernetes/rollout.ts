@@ -15,6 +15,7 @@ import {
   type WatchEvent,
   type Workload,
 } from './objects.js';
+import { foreign } from '../untrusted.js';
 
 /**
  * Where a rollout stands, as `kubectl rollout status` judges it: `done` ends the wait with
@@ -28,7 +29,11 @@ export interface RolloutStatus {
 
 const ONLY_ROLLING_UPDATE = 'rollout status is only available for RollingUpdate strategy type';
 
-/** kubectl's status viewer for the kind (k8s.io/kubectl/pkg/polymorphichelpers/rollout_status.go). */
+/**
+ * kubectl's status viewer for the kind (k8s.io/kubectl/pkg/polymorphichelpers/rollout_status.go).
+ * Its words verbatim; the object's name and revisions come from the server and go through
+ * `foreign` (unchanged for any name Kubernetes accepts, so the lines still match kubectl's).
+ */
 export function rolloutStatus(kind: WorkloadKind, object: Workload): RolloutStatus {
   switch (kind) {
     case 'deployment':
@@ -41,10 +46,10 @@ export function rolloutStatus(kind: WorkloadKind, object: Workload): RolloutStat
 }
 
 export function deploymentStatus(d: Workload): RolloutStatus {
-  const name = d.metadata?.name ?? '';
-  const generation = d.metadata?.generation ?? 0;
+  const name = foreign(d.metadata?.name ?? '', 253);
+  const generation = count(d.metadata?.generation);
   const status = d.status ?? {};
-  if (generation > (status.observedGeneration ?? 0)) {
+  if (generation > count(status.observedGeneration)) {
     return waiting('Waiting for deployment spec update to be observed...');
   }
   const progressing = status.conditions?.find((c) => c.type === 'Progressing');
@@ -52,20 +57,20 @@ export function deploymentStatus(d: Workload): RolloutStatus {
     const error = `deployment "${name}" exceeded its progress deadline`;
     return { done: false, message: error, error };
   }
-  const updated = status.updatedReplicas ?? 0;
-  const replicas = d.spec?.replicas;
+  const updated = count(status.updatedReplicas);
+  const replicas = optionalCount(d.spec?.replicas);
   if (replicas !== undefined && updated < replicas) {
     return waiting(
       `Waiting for deployment "${name}" rollout to finish: ${updated} out of ${replicas} new replicas have been updated...`,
     );
   }
-  const current = status.replicas ?? 0;
+  const current = count(status.replicas);
   if (current > updated) {
     return waiting(
       `Waiting for deployment "${name}" rollout to finish: ${current - updated} old replicas are pending termination...`,
     );
   }
-  const available = status.availableReplicas ?? 0;
+  const available = count(status.availableReplicas);
   if (available < updated) {
     return waiting(
       `Waiting for deployment "${name}" rollout to finish: ${available} of ${updated} updated replicas are available...`,
@@ -75,22 +80,22 @@ export function deploymentStatus(d: Workload): RolloutStatus {
 }
 
 export function daemonSetStatus(d: Workload): RolloutStatus {
-  const name = d.metadata?.name ?? '';
+  const name = foreign(d.metadata?.name ?? '', 253);
   if (d.spec?.updateStrategy?.type !== 'RollingUpdate') {
     return { done: false, message: ONLY_ROLLING_UPDATE, error: ONLY_ROLLING_UPDATE };
   }
   const status = d.status ?? {};
-  if ((d.metadata?.generation ?? 0) > (status.observedGeneration ?? 0)) {
+  if (count(d.metadata?.generation) > count(status.observedGeneration)) {
     return waiting('Waiting for daemon set spec update to be observed...');
   }
-  const desired = status.desiredNumberScheduled ?? 0;
-  const updated = status.updatedNumberScheduled ?? 0;
+  const desired = count(status.desiredNumberScheduled);
+  const updated = count(status.updatedNumberScheduled);
   if (updated < desired) {
     return waiting(
       `Waiting for daemon set "${name}" rollout to finish: ${updated} out of ${desired} new pods have been updated...`,
     );
   }
-  const available = status.numberAvailable ?? 0;
+  const available = count(status.numberAvailable);
   if (available < desired) {
     return waiting(
       `Waiting for daemon set "${name}" rollout to finish: ${available} of ${desired} updated pods are available...`,
@@ -105,18 +110,18 @@ export function statefulSetStatus(s: Workload): RolloutStatus {
     return { done: false, message: ONLY_ROLLING_UPDATE, error: ONLY_ROLLING_UPDATE };
   }
   const status = s.status ?? {};
-  const observed = status.observedGeneration ?? 0;
-  if (observed === 0 || (s.metadata?.generation ?? 0) > observed) {
+  const observed = count(status.observedGeneration);
+  if (observed === 0 || count(s.metadata?.generation) > observed) {
     return waiting('Waiting for statefulset spec update to be observed...');
   }
-  const replicas = s.spec?.replicas;
-  const ready = status.readyReplicas ?? 0;
+  const replicas = optionalCount(s.spec?.replicas);
+  const ready = count(status.readyReplicas);
   if (replicas !== undefined && ready < replicas) {
     return waiting(`Waiting for ${replicas - ready} pods to be ready...`);
   }
-  const updated = status.updatedReplicas ?? 0;
+  const updated = count(status.updatedReplicas);
   if (strategy.rollingUpdate) {
-    const partition = strategy.rollingUpdate.partition;
+    const partition = optionalCount(strategy.rollingUpdate.partition);
     if (replicas !== undefined && partition !== undefined && updated < replicas - partition) {
       return waiting(
         `Waiting for partitioned roll out to finish: ${updated} out of ${replicas - partition} new pods have been updated...`,
@@ -129,13 +134,25 @@ export function statefulSetStatus(s: Workload): RolloutStatus {
   }
   if (status.updateRevision !== status.currentRevision) {
     return waiting(
-      `waiting for statefulset rolling update to complete ${updated} pods at revision ${status.updateRevision ?? ''}...`,
+      `waiting for statefulset rolling update to complete ${updated} pods at revision ${foreign(status.updateRevision ?? '', 253)}...`,
     );
   }
   return {
     done: true,
-    message: `statefulset rolling update complete ${status.currentReplicas ?? 0} pods at revision ${status.currentRevision ?? ''}...`,
+    message: `statefulset rolling update complete ${count(status.currentReplicas)} pods at revision ${foreign(status.currentRevision ?? '', 253)}...`,
   };
+}
+
+/**
+ * A count from the server's JSON. A hostile server can send anything; kubectl's typed decode
+ * would refuse a non-number, here it counts as 0 and never reaches a log line as text.
+ */
+function count(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) ? value : 0;
+}
+
+function optionalCount(value: unknown): number | undefined {
+  return value === undefined ? undefined : count(value);
 }
 
 function waiting(message: string): RolloutStatus {
@@ -282,7 +299,7 @@ export async function waitForRollout(request: WaitRequest): Promise<WaitOutcome>
               default: {
                 const status = event.object as Status;
                 logger.debug(
-                  `watch of ${kind}/${name} ended with ${status.code ?? ''} ${status.reason ?? ''} ${status.message ?? ''}; listing again`,
+                  `watch of ${kind}/${name} ended with ${foreign(`${status.code ?? ''} ${status.reason ?? ''} ${status.message ?? ''}`, 300)}; listing again`,
                 );
                 relist = true;
                 return 'stop';
@@ -313,7 +330,7 @@ export async function waitForRollout(request: WaitRequest): Promise<WaitOutcome>
         if (!isTransient(error)) throw error;
         failures++;
         logger.debug(
-          `watch of ${kind}/${name}: ${error instanceof Error ? error.message : String(error)}; reconnecting`,
+          `watch of ${kind}/${name}: ${foreign(error instanceof Error ? error.message : String(error), 300)}; reconnecting`,
         );
       }
       await abortableDelay(pause(backoff, failures), signal);

@@ -26,5 +26,7 @@ export function expect(condition: unknown, failure: string): asserts condition {
 
 /** Whether a refusal's log names the `sub` the token has (what the user must bind or trust). */
 export function showsSubject(log: string, subject: string): boolean {
-  return log.split('\n').some((line) => /\bsub:?\s+(\S+)\s*$/.exec(line)?.[1] === subject);
+  // An error annotation is one line, its line breaks encoded as %0A.
+  const decoded = log.replace(/%0A/g, '\n').replace(/%0D/g, '\r').replace(/%25/g, '%');
+  return decoded.split('\n').some((line) => /\bsub:?\s+(\S+)\s*$/.exec(line)?.[1] === subject);
 }

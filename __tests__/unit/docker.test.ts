@@ -1,13 +1,13 @@
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runDockerProcess } from '../../src/docker.js';
+import { tempDir } from '../helpers/temp.js';
 
 describe('runDockerProcess', () => {
   /** An executable script standing in for docker. */
   function fakeDocker(body: string): string {
-    const dir = mkdtempSync(join(tmpdir(), 'oidc-deploy-fakedocker-'));
+    const dir = tempDir('oidc-deploy-fakedocker-');
     const path = join(dir, 'docker');
     writeFileSync(path, `#!/bin/sh\n${body}\n`);
     chmodSync(path, 0o755);
@@ -15,7 +15,7 @@ describe('runDockerProcess', () => {
   }
 
   it('passes stdin, drops stdout, keeps stderr and the exit code; no shell sees the args', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'oidc-deploy-fakedocker-out-'));
+    const dir = tempDir('oidc-deploy-fakedocker-out-');
     const docker = fakeDocker(
       `cat > '${dir}/stdin'; printf '%s\\n' "$@" > '${dir}/args'; echo out; echo 'bad thing' >&2; exit 3`,
     );

@@ -28,21 +28,17 @@ const PROJECT_TEMP_PREFIXES = [
   'post-',
 ];
 
-const systemTemp = tmpdir();
-const runTemp = mkdtempSync(join(systemTemp, 'oidc-deploy-test-run-'));
+const runTemp = mkdtempSync(join(tmpdir(), 'oidc-deploy-test-run-'));
 process.env.TMPDIR = runTemp;
-
-function finish(code) {
-  rmSync(runTemp, { recursive: true, force: true });
-  process.exit(code);
-}
+// Also when a step throws: the run's temp dir goes with it.
+process.on('exit', () => rmSync(runTemp, { recursive: true, force: true }));
 
 function step(name, command, args) {
   console.log(`\n== ${name}`);
   const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
   if (result.status !== 0) {
     console.error(`\n${name} failed (exit ${result.status ?? result.signal}).`);
-    finish(1);
+    process.exit(1);
   }
 }
 
@@ -60,14 +56,14 @@ try {
   const stale = compareDirs(join(root, 'dist'), fresh);
   if (stale.length > 0) {
     console.error(`dist/ is stale (${stale.join(', ')}): run \`npm run build\` and commit dist/.`);
-    finish(1);
+    process.exit(1);
   }
   const missing = readdirSync(join(root, 'dist'))
     .filter((f) => f.endsWith('.js'))
     .filter((f) => readFileSync(join(root, 'dist', f), 'utf8').includes('webpackMissingModule'));
   if (missing.length > 0) {
     console.error(`dist/ has unresolved imports (webpackMissingModule) in ${missing.join(', ')}.`);
-    finish(1);
+    process.exit(1);
   }
   console.log('dist/ is up to date.');
 } finally {
@@ -89,12 +85,12 @@ const left = readdirSync(runTemp).filter((name) =>
 if (left.length > 0) {
   console.error(
     `The run left ${left.length} director${left.length === 1 ? 'y' : 'ies'} in the temp dir: ${left.join(', ')}.\n` +
-      'Each test removes what it creates (runner directories: __tests__/helpers/runner.ts removeRunnerDirs).',
+      'Each test removes what it creates: use tempDir() or removeAfterFile() of __tests__/helpers/temp.ts (runner directories are removed for you).',
   );
-  finish(1);
+  process.exit(1);
 }
 console.log('Nothing left.');
-finish(0);
+process.exit(0);
 
 function compareDirs(a, b) {
   const filesA = readdirSync(a).sort();

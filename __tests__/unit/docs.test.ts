@@ -76,7 +76,9 @@ describe('docs/aws.md', () => {
   it('shows the trust policies the action prints for a refused token', () => {
     const forgejo = 'https://forgejo.example.com/api/actions';
     const github = 'https://token.actions.githubusercontent.com';
+    const immutable = 'repo:org@1234567/app@89012345:ref:refs/heads/main';
     expect(policies).toEqual([
+      trustPolicy(awsContext(github, immutable), immutable, 'StringEquals'),
       trustPolicy(
         awsContext(forgejo, 'repo:org/app:ref:refs/heads/main'),
         'repo:org/app:ref:refs/heads/main',

@@ -12,9 +12,12 @@ import type { Claims } from '../../src/oidc/claims.js';
 import { ROOT } from '../helpers/runner.js';
 
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
-const pages = ['README.md', ...readdirSync(join(ROOT, 'docs')).map((f) => `docs/${f}`)].filter(
-  (p) => p.endsWith('.md'),
-);
+const pages = [
+  'README.md',
+  'SECURITY.md',
+  'CHANGELOG.md',
+  ...readdirSync(join(ROOT, 'docs')).map((f) => `docs/${f}`),
+].filter((p) => p.endsWith('.md'));
 
 /** The fenced code blocks of a page in a language, in order. */
 function blocks(markdown: string, lang: string): string[] {

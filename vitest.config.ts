@@ -1,5 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
+// Before every test file: removes, after the file, the runner directories its runs made.
+const setupFiles = ['__tests__/helpers/setup.ts'];
+
 export default defineConfig({
   test: {
     projects: [
@@ -8,6 +11,7 @@ export default defineConfig({
           name: 'unit',
           include: ['__tests__/unit/**/*.test.ts'],
           environment: 'node',
+          setupFiles,
           sequence: { groupOrder: 0 },
         },
       },
@@ -16,6 +20,7 @@ export default defineConfig({
           name: 'e2e',
           include: ['__tests__/e2e/**/*.test.ts'],
           environment: 'node',
+          setupFiles,
           testTimeout: 120_000,
           hookTimeout: 60_000,
           // Real peers (kubectl, moto, aws) are processes of their own: don't oversubscribe 2 cores.

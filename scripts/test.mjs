@@ -1,5 +1,10 @@
-// `npm test`: typecheck, lint, the dist/ staleness check, then unit and e2e tests.
-// Each step stops the run on failure, with the step named.
+// `npm test`: typecheck, lint, the dist/ staleness check, the demo, unit and e2e tests, and a
+// check that the run left nothing in the temp dir. Each step stops the run on failure, with the
+// step named.
+//
+// The run gets a temp dir of its own (TMPDIR for every process it starts, the runner's children
+// included): other processes on the machine, another `npm test` among them, create directories
+// with the same prefixes at the same time, so only this run's own temp dir tells what it left.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +13,25 @@ import { ensureNode24 } from './node24.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
+
+/** What the project's tests, fixtures, demo and the action itself create in the temp dir. */
+const PROJECT_TEMP_PREFIXES = [
+  'oidc-deploy-', // runner dirs (-e2e-), credential dirs, -dockerconfig-, -fakedocker-, -demo-...
+  'kubectl-home-',
+  'kube-apiserver-tls-',
+  'kube-loopback-',
+  'proxy-tls-',
+  'cg-path-',
+  'cg-login-',
+  'store-',
+  'ws-',
+  'post-',
+];
+
+const runTemp = mkdtempSync(join(tmpdir(), 'oidc-deploy-test-run-'));
+process.env.TMPDIR = runTemp;
+// Also when a step throws: the run's temp dir goes with it.
+process.on('exit', () => rmSync(runTemp, { recursive: true, force: true }));
 
 function step(name, command, args) {
   console.log(`\n== ${name}`);
@@ -23,7 +47,7 @@ step('lint', bin('eslint'), ['.']);
 step('format', bin('prettier'), ['--check', '.']);
 
 console.log('\n== dist/ is what `npm run build` produces');
-const fresh = mkdtempSync(join(tmpdir(), 'oidc-deploy-dist-'));
+const fresh = mkdtempSync(join(runTemp, 'oidc-deploy-dist-'));
 try {
   execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs'), fresh], {
     cwd: root,
@@ -46,10 +70,27 @@ try {
   rmSync(fresh, { recursive: true, force: true });
 }
 
+// The newcomer's first command (README): every scene must pass.
+step('demo (npm run demo)', bin('tsx'), [join('scripts', 'demo.ts')]);
+
 console.log('\n== Node 24 for the compatibility smoke test');
 process.env.OIDC_DEPLOY_NODE24 = ensureNode24();
 
 step('tests', bin('vitest'), ['run', ...process.argv.slice(2)]);
+
+console.log('\n== the run left nothing in the temp dir');
+const left = readdirSync(runTemp).filter((name) =>
+  PROJECT_TEMP_PREFIXES.some((prefix) => name.startsWith(prefix)),
+);
+if (left.length > 0) {
+  console.error(
+    `The run left ${left.length} director${left.length === 1 ? 'y' : 'ies'} in the temp dir: ${left.join(', ')}.\n` +
+      'Each test removes what it creates: use tempDir() or removeAfterFile() of __tests__/helpers/temp.ts (runner directories are removed for you).',
+  );
+  process.exit(1);
+}
+console.log('Nothing left.');
+process.exit(0);
 
 function compareDirs(a, b) {
   const filesA = readdirSync(a).sort();

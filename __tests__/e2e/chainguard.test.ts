@@ -7,14 +7,12 @@ import {
   existsSync,
   lstatSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
   readlinkSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,6 +25,7 @@ import {
 import { startIssuer, type Issuer } from '../fixtures/issuer.js';
 import { findLeaks, jwtSecrets, maskedValues } from '../helpers/leaks.js';
 import { errorAnnotations, runAction, runPost, type RunResult } from '../helpers/runner.js';
+import { tempDir } from '../helpers/temp.js';
 
 const IDENTITY = `${'a1'.repeat(20)}/${'b2'.repeat(8)}`;
 const WRONG_AUDIENCE = `${'a1'.repeat(20)}/${'c3'.repeat(8)}`;
@@ -34,7 +33,7 @@ const WRONG_SUBJECT = `${'a1'.repeat(20)}/${'d4'.repeat(8)}`;
 const UNKNOWN = `${'a1'.repeat(20)}/${'e5'.repeat(8)}`;
 
 /** A PATH with nothing on it: no docker, so the action must write a Docker config. */
-const NO_DOCKER = mkdtempSync(join(tmpdir(), 'oidc-deploy-nodocker-'));
+const NO_DOCKER = tempDir('oidc-deploy-nodocker-');
 
 let issuer: Issuer;
 let sts: ChainguardSts;
@@ -314,7 +313,7 @@ describe('chainguard mode: registry login', () => {
 
   it('keeps the written Docker config, with a warning, when docker login fails', async () => {
     const fake = fakeDocker(1, 'Error response from daemon: login attempt failed');
-    const custom = mkdtempSync(join(tmpdir(), 'oidc-deploy-dockerconfig-'));
+    const custom = tempDir('oidc-deploy-dockerconfig-');
     writeFileSync(join(custom, 'config.json'), '{"auths":{"quay.io":{"auth":"cXVheTpx"}}}');
     const env = { PATH: `${fake.dir}:/usr/bin:/bin`, DOCKER_CONFIG: custom };
     const main = await run({}, env);
@@ -430,7 +429,7 @@ function whichDocker(): string | undefined {
 
 /** A `docker` that records each call's argv (one JSON array per line) and login's stdin. */
 function fakeDocker(loginExitCode: number, loginStderr = '') {
-  const dir = mkdtempSync(join(tmpdir(), 'oidc-deploy-fakedocker-'));
+  const dir = tempDir('oidc-deploy-fakedocker-');
   const script = [
     '#!/bin/sh',
     `log='${join(dir, 'calls')}'`,

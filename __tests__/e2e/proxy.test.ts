@@ -1,15 +1,15 @@
 // HTTPS_PROXY / HTTP_PROXY / NO_PROXY and NODE_EXTRA_CA_CERTS, as runners behind a corporate
 // proxy set them, for the ID-token request (the client every mode but the deploy shares).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { connect, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer as createTlsServer, type Server } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIssuer, type Issuer } from '../fixtures/issuer.js';
 import { startProxy, type TestProxy } from '../fixtures/proxy.js';
 import { errorAnnotations, runAction } from '../helpers/runner.js';
+import { tempDir } from '../helpers/temp.js';
 
 describe('proxies and private CAs', () => {
   let issuer: Issuer;
@@ -22,7 +22,7 @@ describe('proxies and private CAs', () => {
     issuer = await startIssuer();
     proxy = await startProxy();
     // A TLS front for the issuer under a name that is not loopback, with a private CA.
-    const dir = mkdtempSync(join(tmpdir(), 'proxy-tls-'));
+    const dir = tempDir('proxy-tls-');
     caFile = join(dir, 'cert.pem');
     execFileSync(
       'openssl',

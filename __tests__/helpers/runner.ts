@@ -2,7 +2,7 @@
 // step's `with:`, GITHUB_ENV / GITHUB_OUTPUT / GITHUB_STATE / GITHUB_STEP_SUMMARY files, and
 // STATE_* for the post step.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
@@ -64,8 +64,24 @@ export function actionDefaults(): Record<string, string> {
   return defaults;
 }
 
+/** Every runner directory made in this process and not yet removed. */
+const made = new Set<string>();
+
+/**
+ * Removes the runner directories made so far (RUNNER_TEMP with the action's credential files,
+ * the workspace, HOME, the command files). Every test file calls it after its tests
+ * (__tests__/helpers/setup.ts), the demo after each scene.
+ */
+export function removeRunnerDirs(): void {
+  for (const root of made) {
+    rmSync(root, { recursive: true, force: true });
+    made.delete(root);
+  }
+}
+
 export function makeRunnerDirs(): RunnerDirs {
   const root = mkdtempSync(join(tmpdir(), 'oidc-deploy-e2e-'));
+  made.add(root);
   const dirs: RunnerDirs = {
     root,
     temp: join(root, 'runner-temp'),
@@ -103,6 +119,9 @@ export async function runAction(options: RunOptions = {}): Promise<RunResult> {
     GITHUB_STATE: dirs.stateFile,
     GITHUB_STEP_SUMMARY: dirs.summaryFile,
   };
+  // The temp dir of the test run (scripts/test.mjs gives it one), so that what the action
+  // creates outside RUNNER_TEMP is found by the run's leftover check.
+  if (process.env['TMPDIR']) env['TMPDIR'] = process.env['TMPDIR'];
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
   for (const [name, value] of Object.entries(options.state ?? {})) env[`STATE_${name}`] = value;
   for (const [name, value] of Object.entries(options.env ?? {})) {

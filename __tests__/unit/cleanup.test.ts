@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cleanUp, type PostIo } from '../../src/cleanup.js';
 import { createCredentialStore, isInside } from '../../src/credential-files.js';
+import { removeAfterFile, tempDir } from '../helpers/temp.js';
 
 function io(state: Record<string, string>) {
   const lines: string[] = [];
@@ -22,7 +22,7 @@ function io(state: Record<string, string>) {
 
 describe('credential store', () => {
   it('writes 0600 files in a private 0700 directory under RUNNER_TEMP, recorded before writing', () => {
-    const temp = mkdtempSync(join(tmpdir(), 'store-'));
+    const temp = tempDir('store-');
     const recorded: string[] = [];
     const store = createCredentialStore(
       { RUNNER_TEMP: temp, GITHUB_WORKSPACE: join(temp, '..', 'ws') },
@@ -39,16 +39,19 @@ describe('credential store', () => {
   });
 
   it('never writes under the workspace, even when RUNNER_TEMP lies inside it', () => {
-    const ws = mkdtempSync(join(tmpdir(), 'ws-'));
+    const ws = tempDir('ws-');
     const store = createCredentialStore(
       { RUNNER_TEMP: join(ws, 'tmp'), GITHUB_WORKSPACE: ws },
       () => {},
     );
-    expect(isInside(store.write('k', 'x'), ws)).toBe(false);
+    // RUNNER_TEMP is refused: the store falls back to the temp dir, so the test removes it.
+    const path = store.write('k', 'x');
+    removeAfterFile(dirname(path));
+    expect(isInside(path, ws)).toBe(false);
   });
 
   it('gives two steps of one job separate directories', () => {
-    const temp = mkdtempSync(join(tmpdir(), 'store-'));
+    const temp = tempDir('store-');
     const one = createCredentialStore({ RUNNER_TEMP: temp }, () => {}).write(
       'kubeconfig.yaml',
       '1',
@@ -63,7 +66,7 @@ describe('credential store', () => {
 
 describe('cleanUp (post)', () => {
   it('removes the recorded credential directories and only those', async () => {
-    const temp = mkdtempSync(join(tmpdir(), 'post-'));
+    const temp = tempDir('post-');
     const dirs: string[] = [];
     createCredentialStore({ RUNNER_TEMP: temp }, (d) => dirs.push(d)).write('kubeconfig.yaml', 'x');
     const foreign = join(temp, 'not-ours');

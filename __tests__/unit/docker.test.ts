@@ -1,14 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runDocker } from '../../src/docker.js';
+import { tempDir } from '../helpers/temp.js';
 
 describe('runDocker (@actions/exec, bounded)', () => {
   /** An executable script standing in for docker. */
   function fakeDocker(body: string): string {
-    const dir = mkdtempSync(join(tmpdir(), 'oidc-deploy-fakedocker-'));
+    const dir = tempDir('oidc-deploy-fakedocker-');
     const path = join(dir, 'docker');
     writeFileSync(path, `#!/bin/sh\n${body}\n`);
     chmodSync(path, 0o755);
@@ -16,7 +16,7 @@ describe('runDocker (@actions/exec, bounded)', () => {
   }
 
   it('passes stdin and env, drops stdout, keeps stderr and the exit code; no shell sees the args', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'oidc-deploy-fakedocker-out-'));
+    const dir = tempDir('oidc-deploy-fakedocker-out-');
     const docker = fakeDocker(
       `cat > '${dir}/stdin'; printf '%s\\n' "$@" > '${dir}/args'; echo "$DOCKER_CONFIG" > '${dir}/env'; echo out; echo 'bad thing' >&2; exit 3`,
     );
@@ -31,7 +31,7 @@ describe('runDocker (@actions/exec, bounded)', () => {
   });
 
   it('ends a docker that does not answer, kills it, and says so', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'oidc-deploy-fakedocker-pid-'));
+    const dir = tempDir('oidc-deploy-fakedocker-pid-');
     const started = Date.now();
     const result = await runDocker(
       fakeDocker(`echo $$ > '${dir}/pid'; exec sleep 60`),

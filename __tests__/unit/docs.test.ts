@@ -12,9 +12,12 @@ import type { Claims } from '../../src/oidc/claims.js';
 import { ROOT } from '../helpers/runner.js';
 
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
-const pages = ['README.md', ...readdirSync(join(ROOT, 'docs')).map((f) => `docs/${f}`)].filter(
-  (p) => p.endsWith('.md'),
-);
+const pages = [
+  'README.md',
+  'SECURITY.md',
+  'CHANGELOG.md',
+  ...readdirSync(join(ROOT, 'docs')).map((f) => `docs/${f}`),
+].filter((p) => p.endsWith('.md'));
 
 /** The fenced code blocks of a page in a language, in order. */
 function blocks(markdown: string, lang: string): string[] {
@@ -76,7 +79,9 @@ describe('docs/aws.md', () => {
   it('shows the trust policies the action prints for a refused token', () => {
     const forgejo = 'https://forgejo.example.com/api/actions';
     const github = 'https://token.actions.githubusercontent.com';
+    const immutable = 'repo:org@1234567/app@89012345:ref:refs/heads/main';
     expect(policies).toEqual([
+      trustPolicy(awsContext(github, immutable), immutable, 'StringEquals'),
       trustPolicy(
         awsContext(forgejo, 'repo:org/app:ref:refs/heads/main'),
         'repo:org/app:ref:refs/heads/main',

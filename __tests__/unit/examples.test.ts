@@ -1,8 +1,9 @@
-// The example workflows and action.yml, validated with GitHub's own workflow and action parser
+// The example workflows, the CI workflows (.github/workflows, .forgejo/workflows), action.yml and
+// the self-test's local action, validated with GitHub's own workflow and action parser
 // (@actions/workflow-parser, the schema of the Actions service and its language server), and
 // every step of this action in them checked against action.yml and the action's input checks.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
@@ -10,21 +11,35 @@ import type { ValidationRequest } from '../../scripts/validate-workflows.js';
 import { readSettings } from '../../src/inputs.js';
 import { ROOT } from '../helpers/runner.js';
 
-const examplesDir = join(ROOT, 'examples');
-const examples = readdirSync(examplesDir)
-  .filter((f) => f.endsWith('.yml'))
-  .sort();
+/** The workflow files of a directory of the repository (none if it does not exist). */
+function workflowFiles(dir: string): string[] {
+  if (!existsSync(join(ROOT, dir))) return [];
+  return readdirSync(join(ROOT, dir))
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort()
+    .map((f) => `${dir}/${f}`);
+}
+
+const examples = workflowFiles('examples');
+const ciWorkflows = [...workflowFiles('.github/workflows'), ...workflowFiles('.forgejo/workflows')];
 const actionYml = readFileSync(join(ROOT, 'action.yml'), 'utf8');
 const actionInputs = Object.keys((parse(actionYml) as { inputs: object }).inputs);
+/** Local actions the workflows use (`uses: ./path`), validated as actions. */
+const localActions = ['.github/self-test/removed-after-post/action.yml'];
 
 interface Step {
   uses?: string;
   with?: Record<string, string | number | boolean>;
 }
+interface Job {
+  steps: Step[];
+  permissions?: Record<string, string>;
+  'enable-openid-connect'?: unknown;
+}
 interface Workflow {
   'enable-openid-connect'?: unknown;
   permissions?: Record<string, string>;
-  jobs: Record<string, { steps: Step[]; 'enable-openid-connect'?: unknown }>;
+  jobs: Record<string, Job>;
 }
 
 /**
@@ -39,19 +54,10 @@ function withoutForgejoKeys(workflow: Workflow): Workflow {
   return copy;
 }
 
-function forgejoOidcFlag(workflow: Workflow): unknown {
-  return (
-    workflow['enable-openid-connect'] ??
-    Object.values(workflow.jobs).find((j) => j['enable-openid-connect'] !== undefined)?.[
-      'enable-openid-connect'
-    ]
-  );
-}
-
-const workflows = examples.map((file) => {
-  const content = readFileSync(join(examplesDir, file), 'utf8');
+const workflows = [...examples, ...ciWorkflows].map((file) => {
+  const content = readFileSync(join(ROOT, file), 'utf8');
   const workflow = parse(content) as Workflow;
-  const forgejo = file.startsWith('forgejo-');
+  const forgejo = file.startsWith('.forgejo/') || /(^|\/)forgejo-[^/]*$/.test(file);
   return {
     file,
     workflow,
@@ -77,6 +83,11 @@ const requests: ValidationRequest[] = [
   { kind: 'workflow', name: 'forgejo-only.yml', content: FORGEJO_ONLY },
   { kind: 'action', name: 'action.yml', content: actionYml },
   { kind: 'action', name: 'action.yml', content: BROKEN_ACTION },
+  ...localActions.map((file): ValidationRequest => ({
+    kind: 'action',
+    name: file,
+    content: readFileSync(join(ROOT, file), 'utf8'),
+  })),
 ];
 const answers = JSON.parse(
   execFileSync(
@@ -94,11 +105,24 @@ const badWorkflow = errorsOf(workflows.length);
 const forgejoOnly = errorsOf(workflows.length + 1);
 const action = errorsOf(workflows.length + 2);
 const brokenAction = errorsOf(workflows.length + 3);
+const localActionErrors = (index: number) => errorsOf(workflows.length + 4 + index);
+
+/** This action's steps: `uses: …oidc-deploy-action@…`, or `uses: ./` in its own CI. */
+function isThisAction(step: Step): boolean {
+  return step.uses === './' || step.uses?.includes('oidc-deploy-action') === true;
+}
 
 function actionSteps(workflow: Workflow): Step[] {
   return Object.values(workflow.jobs)
     .flatMap((job) => job.steps)
-    .filter((step) => step.uses?.includes('oidc-deploy-action'));
+    .filter(isThisAction);
+}
+
+/** Placeholders of the shape an input's expression stands for. */
+function placeholder(input: string): string {
+  if (input === 'certificate-authority-data')
+    return Buffer.from('-----BEGIN CERTIFICATE-----\n').toString('base64');
+  return `registry.example/app@sha256:${'0'.repeat(64)}`;
 }
 
 afterEach(() => {
@@ -107,12 +131,12 @@ afterEach(() => {
   }
 });
 
-/** The action's own input checks on the step's `with` (an expression becomes an image digest). */
+/** The action's own input checks on the step's `with` (an expression becomes a placeholder). */
 function settingsFor(step: Step) {
   for (const [name, value] of Object.entries(step.with ?? {})) {
     process.env[`INPUT_${name.toUpperCase()}`] = String(value).replace(
       /\$\{\{[^}]*\}\}/g,
-      `registry.example/app@sha256:${'0'.repeat(64)}`,
+      placeholder(name),
     );
   }
   try {
@@ -131,14 +155,27 @@ describe('the validator', () => {
   });
 });
 
-describe.each(workflows.map((w, index) => ({ ...w, index })))('examples/$file', (example) => {
-  it('is a valid workflow', () => {
-    if (example.forgejo) {
-      expect(forgejoOidcFlag(example.workflow), 'a Forgejo example enables OIDC').toBe(true);
-    } else {
-      expect(example.workflow.permissions?.['id-token'], 'a GitHub example grants id-token').toBe(
-        'write',
-      );
+describe('the workflow files', () => {
+  it('include the examples and the CI of both platforms', () => {
+    expect(examples.length).toBeGreaterThan(0);
+    expect(ciWorkflows).toEqual(
+      expect.arrayContaining(['.github/workflows/ci.yml', '.forgejo/workflows/self-test.yml']),
+    );
+  });
+});
+
+describe.each(workflows.map((w, index) => ({ ...w, index })))('$file', (example) => {
+  it('is a valid workflow that gives every job using the action an ID token', () => {
+    for (const job of Object.values(example.workflow.jobs)) {
+      if (!job.steps.some(isThisAction)) continue;
+      if (example.forgejo) {
+        const flag = job['enable-openid-connect'] ?? example.workflow['enable-openid-connect'];
+        expect(flag, 'a Forgejo workflow enables OIDC').toBe(true);
+      } else {
+        const permission =
+          job.permissions?.['id-token'] ?? example.workflow.permissions?.['id-token'];
+        expect(permission, 'a GitHub workflow grants id-token').toBe('write');
+      }
     }
     expect(errorsOf(example.index)).toEqual([]);
   });
@@ -155,7 +192,9 @@ describe.each(workflows.map((w, index) => ({ ...w, index })))('examples/$file', 
 
 describe('the examples', () => {
   it('cover kubernetes, aws and chainguard', () => {
-    const modes = workflows.flatMap((w) => actionSteps(w.workflow).map((s) => settingsFor(s).mode));
+    const modes = workflows
+      .filter((w) => w.file.startsWith('examples/'))
+      .flatMap((w) => actionSteps(w.workflow).map((s) => settingsFor(s).mode));
     expect(new Set(modes)).toEqual(new Set(['kubernetes', 'aws', 'chainguard']));
   });
 });
@@ -163,5 +202,11 @@ describe('the examples', () => {
 describe('action.yml', () => {
   it("is a valid action by GitHub's schema", () => {
     expect(action).toEqual([]);
+  });
+});
+
+describe.each(localActions.map((file, index) => ({ file, index })))('$file', ({ index }) => {
+  it("is a valid action by GitHub's schema", () => {
+    expect(localActionErrors(index)).toEqual([]);
   });
 });

@@ -1,7 +1,9 @@
+import { existsSync } from 'node:fs';
 import { startIssuer } from '../../__tests__/fixtures/issuer.js';
 import { startKubeApiServer } from '../../__tests__/fixtures/kube-apiserver.js';
 import { kubectl, type KubectlResult } from '../../__tests__/fixtures/kube/kubectl.js';
 import { runAction, runPost, type RunResult } from '../../__tests__/helpers/runner.js';
+import { laterStepEnv } from './job.js';
 import { showRun, step } from './show.js';
 
 export const title =
@@ -21,10 +23,15 @@ function showKubectl(args: string[], result: KubectlResult): void {
   console.log(`  └ exit code ${result.code}\n`);
 }
 
-async function laterStep(run: RunResult, args: string[]): Promise<KubectlResult> {
+/** kubectl in a later step of the job: KUBECONFIG from GITHUB_ENV, the job's ID-token variables. */
+async function laterStep(
+  run: RunResult,
+  jobEnv: Record<string, string>,
+  args: string[],
+): Promise<KubectlResult> {
   const path = run.exported['KUBECONFIG'];
   if (!path) throw new Error('the action exported no KUBECONFIG');
-  const result = await kubectl(args, { kubeconfigPath: path });
+  const result = await kubectl(args, { kubeconfigPath: path, env: laterStepEnv(run, jobEnv) });
   showKubectl(args, result);
   return result;
 }
@@ -54,17 +61,26 @@ export async function run(): Promise<void> {
     if (main.code !== 0) throw new Error('the kubernetes step failed');
 
     step('A later step: run: kubectl get deployments   (KUBECONFIG comes from GITHUB_ENV)');
-    const got = await laterStep(main, ['get', 'deployments']);
+    const got = await laterStep(main, issuer.env(), ['get', 'deployments']);
     if (got.code !== 0) throw new Error('kubectl could not use the written kubeconfig');
     const who = server.requests.at(-1)?.user;
     step(`The API server saw the user ${who ?? '(none)'}`);
+    if (who !== `forgejo:${issuer.subject}`) throw new Error('the API server saw another user');
     step("Another later step rolls out a new image with kubectl, as the job's user");
-    await laterStep(main, ['set', 'image', 'deployment/web', 'web=nginx:1.27']);
-    const rollout = await laterStep(main, ['rollout', 'status', 'deployment/web', '--timeout=60s']);
+    await laterStep(main, issuer.env(), ['set', 'image', 'deployment/web', 'web=nginx:1.27']);
+    const rollout = await laterStep(main, issuer.env(), [
+      'rollout',
+      'status',
+      'deployment/web',
+      '--timeout=60s',
+    ]);
     if (rollout.code !== 0) throw new Error('the rollout did not complete');
 
     step('The post step removes the kubeconfig');
-    showRun(await runPost(main));
+    const post = await runPost(main);
+    showRun(post);
+    if (post.code !== 0 || existsSync(main.exported['KUBECONFIG'] ?? ''))
+      throw new Error('the post step did not remove the kubeconfig');
 
     step(`The same step with audience: wrong: the cluster refuses the token`);
     const wrong = await runAction({
@@ -72,7 +88,7 @@ export async function run(): Promise<void> {
       env: issuer.env(),
     });
     showRun({ ...wrong, summary: '' });
-    const refused = await laterStep(wrong, ['get', 'deployments']);
+    const refused = await laterStep(wrong, issuer.env(), ['get', 'deployments']);
     if (refused.code === 0) throw new Error('kubectl was not refused');
     step(`The API server's log says why: ${server.authFailures.at(-1) ?? ''}`);
     await runPost(wrong);

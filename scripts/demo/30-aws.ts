@@ -5,6 +5,7 @@ import { startIssuer } from '../../__tests__/fixtures/issuer.js';
 import { motoInstalled, startMoto } from '../../__tests__/fixtures/moto.js';
 import { startSts } from '../../__tests__/fixtures/sts.js';
 import { runAction } from '../../__tests__/helpers/runner.js';
+import { expect, showsSubject } from './job.js';
 import { masked, showRun, step } from './show.js';
 import { AWS_VARIABLES } from '../../src/aws/variables.js';
 
@@ -31,6 +32,7 @@ export async function run(): Promise<void> {
           env: issuer.env(),
         });
         showRun(result);
+        expect(result.code === 0, 'the aws step failed against moto');
         step('GITHUB_ENV now holds (as the runner shows it, masked)');
         for (const name of AWS_VARIABLES)
           console.log(`  │ ${name}=${masked(result, result.exported[name] ?? '')}`);
@@ -42,18 +44,13 @@ export async function run(): Promise<void> {
           AWS_SHARED_CREDENTIALS_FILE: join(result.dirs.home, 'none'),
         };
         for (const name of AWS_VARIABLES) env[name] = result.exported[name] ?? '';
-        try {
-          const { stdout } = await promisify(execFile)(
-            'aws',
-            ['--endpoint-url', moto.url, 'sts', 'get-caller-identity', '--output', 'json'],
-            { env },
-          );
-          console.log(masked(result, stdout).replace(/^/gm, '  │ '));
-        } catch (error) {
-          console.log(
-            `  │ aws CLI failed: ${error instanceof Error ? error.message : String(error)}`,
-          );
-        }
+        const { stdout } = await promisify(execFile)(
+          'aws',
+          ['--endpoint-url', moto.url, 'sts', 'get-caller-identity', '--output', 'json'],
+          { env },
+        );
+        console.log(masked(result, stdout).replace(/^/gm, '  │ '));
+        expect(stdout.includes('assumed-role/deploy/'), 'the aws CLI is not the assumed role');
       } finally {
         await moto.stop();
       }
@@ -65,11 +62,14 @@ export async function run(): Promise<void> {
       step(
         `A test STS on ${sts.url} that answers AccessDenied, as AWS does when the role's trust policy does not admit the token`,
       );
-      showRun(
-        await runAction({
-          inputs: { 'role-to-assume': ROLE, 'aws-region': 'eu-west-1', 'sts-endpoint': sts.url },
-          env: issuer.env(),
-        }),
+      const denied = await runAction({
+        inputs: { 'role-to-assume': ROLE, 'aws-region': 'eu-west-1', 'sts-endpoint': sts.url },
+        env: issuer.env(),
+      });
+      showRun(denied);
+      expect(
+        denied.code !== 0 && showsSubject(denied.stdout, issuer.subject),
+        "the refusal does not print the token's sub",
       );
     } finally {
       await sts.close();

@@ -1,9 +1,10 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startChainguardSts } from '../../__tests__/fixtures/chainguard-sts.js';
 import { startIssuer } from '../../__tests__/fixtures/issuer.js';
 import { runAction, runPost } from '../../__tests__/helpers/runner.js';
+import { expect, showsSubject } from './job.js';
 import { masked, showRun, step } from './show.js';
 
 export const title = 'chainguard mode: the ID token becomes a Chainguard token and a cgr.dev login';
@@ -28,8 +29,10 @@ export async function run(): Promise<void> {
       env: { ...issuer.env(), PATH: noDocker },
     });
     showRun(main);
+    expect(main.code === 0, 'the chainguard step failed');
     const dockerConfig = main.exported['DOCKER_CONFIG'];
-    if (dockerConfig) {
+    expect(dockerConfig, 'the action exported no DOCKER_CONFIG');
+    {
       step(`A later step sees DOCKER_CONFIG=${dockerConfig}; its config.json (auth masked):`);
       const text = readFileSync(join(dockerConfig, 'config.json'), 'utf8');
       const token = main.outputs['chainguard-token'] ?? '';
@@ -41,7 +44,9 @@ export async function run(): Promise<void> {
           .join('\n'),
       );
       step('The post step');
-      showRun(await runPost(main, { env: { PATH: noDocker } }));
+      const post = await runPost(main, { env: { PATH: noDocker } });
+      showRun(post);
+      expect(post.code === 0 && !existsSync(dockerConfig), 'the post step left the Docker config');
     }
 
     step('The same step for an identity whose claim_match names another repository');
@@ -50,18 +55,22 @@ export async function run(): Promise<void> {
       issuer: issuer.issuer,
       subject: 'repo:org/other:ref:refs/heads/main',
     });
-    showRun(
-      await runAction({
-        inputs: {
-          'chainguard-identity': other,
-          'chainguard-issuer': sts.origin,
-          'show-claims': 'false',
-        },
-        env: { ...issuer.env(), PATH: noDocker },
-      }),
+    const refused = await runAction({
+      inputs: {
+        'chainguard-identity': other,
+        'chainguard-issuer': sts.origin,
+        'show-claims': 'false',
+      },
+      env: { ...issuer.env(), PATH: noDocker },
+    });
+    showRun(refused);
+    expect(
+      refused.code !== 0 && showsSubject(refused.stdout, issuer.subject),
+      "the refusal does not print the token's sub",
     );
   } finally {
     await sts.close();
     await issuer.close();
+    rmSync(noDocker, { recursive: true, force: true });
   }
 }

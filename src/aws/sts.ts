@@ -121,7 +121,7 @@ export function stsEndpointUrl(
   return `https://sts.${region}.${suffix}/`;
 }
 
-/** The form body of CONTRACTS.md section 3. */
+/** The form body of STS AssumeRoleWithWebIdentity (AWS's API reference; docs/aws.md). */
 export function assumeRoleForm(request: AssumeRoleRequest, token: string): string {
   return new URLSearchParams({
     Action: 'AssumeRoleWithWebIdentity',

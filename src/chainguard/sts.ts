@@ -54,7 +54,7 @@ export const STS_ATTEMPT_DEADLINE_MS = 15_000;
 const RETRYABLE = new Set([502, 503, 504]);
 
 /**
- * Exchanges the CI ID token for a Chainguard token (CONTRACTS.md section 4). Parameters travel
+ * Exchanges the CI ID token for a Chainguard token (docs/chainguard.md). Parameters travel
  * form-urlencoded (a JSON body is silently dropped by the gateway), redirects are never followed
  * (the bearer must not reach another host), and only 502/503/504 are retried.
  */

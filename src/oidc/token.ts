@@ -81,7 +81,8 @@ export function tokenRequestEnv(env: NodeJS.ProcessEnv): { url: string; bearer: 
 }
 
 /**
- * Requests the job's OIDC ID token (CONTRACTS.md section 1) and masks it the moment it arrives.
+ * Requests the job's OIDC ID token (the runner's ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN: README.md,
+ * Permissions) and masks it the moment it arrives.
  * Retries network errors, 429 and 5xx with bounded backoff; any other 4xx is final.
  */
 export async function requestIdToken(request: IdTokenRequest): Promise<string> {

@@ -1,5 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -13,6 +12,7 @@ import {
 import { createCredentialStore } from '../../../src/credential-files.js';
 import { runDocker as runDockerBounded } from '../../../src/docker.js';
 import { recordingLogger } from '../../../src/logger.js';
+import { tempDir } from '../../helpers/temp.js';
 
 const auth = (token: string) => Buffer.from(`_token:${token}`).toString('base64');
 
@@ -81,9 +81,9 @@ describe('mergeDockerConfig', () => {
 
 describe('findOnPath and currentDockerConfigDir', () => {
   it('finds an executable file, skipping directories, non-executables and relative entries', () => {
-    const a = mkdtempSync(join(tmpdir(), 'cg-path-'));
-    const b = mkdtempSync(join(tmpdir(), 'cg-path-'));
-    const c = mkdtempSync(join(tmpdir(), 'cg-path-'));
+    const a = tempDir('cg-path-');
+    const b = tempDir('cg-path-');
+    const c = tempDir('cg-path-');
     mkdirSync(join(a, 'docker'));
     writeFileSync(join(b, 'docker'), '#!/bin/sh\n');
     writeFileSync(join(c, 'docker'), '#!/bin/sh\n');
@@ -101,7 +101,7 @@ describe('findOnPath and currentDockerConfigDir', () => {
 
 describe('loginToRegistry', () => {
   function setup(pathHasDocker: boolean) {
-    const root = mkdtempSync(join(tmpdir(), 'cg-login-'));
+    const root = tempDir('cg-login-');
     const bin = join(root, 'bin');
     mkdirSync(bin);
     if (pathHasDocker) {

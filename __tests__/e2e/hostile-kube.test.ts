@@ -219,7 +219,7 @@ describe('hostile Kubernetes API: time and size bounds (findings 5, 6)', () => {
     expectClean(run);
   });
 
-  it('a watch line that never ends (64 MiB/s): memory stays bounded and the run ends within rollout-timeout + 15 s', async () => {
+  it('a watch line that never ends (up to 128 MiB/s): memory stays bounded and the run ends within rollout-timeout + 15 s', async () => {
     const name = seed();
     const peak = peakMemoryRunner();
     try {
@@ -230,14 +230,14 @@ describe('hostile Kubernetes API: time and size bounds (findings 5, 6)', () => {
       });
       const run = await deploy(
         name,
-        { 'rollout-timeout': '6s' },
+        { 'rollout-timeout': '10s' },
         { timeoutMs: 60_000, node: peak.node, env: peak.env },
       );
       const mib = peak.peakMiB();
       console.log(
         `endless watch line: exit ${run.code}, ${run.seconds.toFixed(1)} s, peak RSS ${mib?.toFixed(0)} MiB`,
       );
-      expect(run.seconds).toBeLessThan(21);
+      expect(run.seconds).toBeLessThan(25);
       expectFailure(run);
       expect(mib, 'peak resident memory (MiB)').toBeLessThan(200);
       expectClean(run);

@@ -10,6 +10,8 @@ export interface BadInputCase {
   names: string;
   /** Extra environment, if the case is about one. */
   env?: Record<string, string>;
+  /** What the error must say besides the input's name (a meaning, not a sentence). */
+  says?: RegExp;
 }
 
 const CA = Buffer.from(
@@ -34,6 +36,11 @@ function kubeconfig(
   });
 }
 const KUBECONFIG = kubeconfig();
+/** `insecure-skip-tls-verify: yes` written as kubectl's YAML 1.1 reads it (a boolean true). */
+const INSECURE_YES = kubeconfig({ server: 'https://k8s.example:6443' }).replace(
+  /^(\s+)server: (.*)$/m,
+  '$1server: $2\n$1insecure-skip-tls-verify: yes',
+);
 const YAML_BOMB = [
   'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
   'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]',
@@ -160,6 +167,32 @@ export const BAD_INPUTS: BadInputCase[] = [
     title: 'kubeconfig current-context that does not exist',
     inputs: { kubeconfig: kubeconfig(GOOD_CLUSTER, { 'current-context': 'nope' }) },
     names: 'kubeconfig',
+  },
+  {
+    title: 'kubeconfig with insecure-skip-tls-verify: yes (kubectl reads it as true)',
+    inputs: { kubeconfig: INSECURE_YES },
+    names: 'kubeconfig',
+    says: /insecure-skip-tls-verify/,
+  },
+  {
+    title: 'kubeconfig namespace that is not a DNS label, with a workflow command',
+    inputs: {
+      kubeconfig: stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'c', cluster: GOOD_CLUSTER }],
+        contexts: [
+          {
+            name: 'ctx',
+            context: { cluster: 'c', user: 'u', namespace: 'Prod_NS\n::set-output name=x::y' },
+          },
+        ],
+        users: [{ name: 'u', user: {} }],
+        'current-context': 'ctx',
+      }),
+    },
+    names: 'kubeconfig',
+    says: /namespace/,
   },
   {
     title: 'context the kubeconfig does not have',
@@ -336,6 +369,19 @@ export const BAD_INPUTS: BadInputCase[] = [
     names: 'sts-endpoint',
   },
   {
+    title: 'sts-endpoint over plain http to a name beginning with 127. (not loopback)',
+    inputs: aws({ 'sts-endpoint': 'http://127.attacker.example' }),
+    names: 'sts-endpoint',
+    says: /https|loopback/,
+  },
+  {
+    title: 'AWS_ENDPOINT_URL_STS over plain http to a name beginning with 127. (not loopback)',
+    inputs: aws({}),
+    env: { AWS_ENDPOINT_URL_STS: 'http://127.attacker.example' },
+    names: 'AWS_ENDPOINT_URL_STS',
+    says: /https|loopback/,
+  },
+  {
     title: 'AWS_ENDPOINT_URL_STS not a URL',
     inputs: aws({}),
     env: { AWS_ENDPOINT_URL_STS: 'sts endpoint' },
@@ -361,6 +407,12 @@ export const BAD_INPUTS: BadInputCase[] = [
     title: 'chainguard-issuer over plain http',
     inputs: { 'chainguard-identity': IDENTITY, 'chainguard-issuer': 'http://issuer.example' },
     names: 'chainguard-issuer',
+  },
+  {
+    title: 'chainguard-issuer over plain http to a name beginning with 127. (not loopback)',
+    inputs: { 'chainguard-identity': IDENTITY, 'chainguard-issuer': 'http://127.attacker.example' },
+    names: 'chainguard-issuer',
+    says: /https|loopback/,
   },
   {
     title: 'chainguard-audience with a space',

@@ -33,6 +33,7 @@ describe('bad and hostile input', () => {
     const error = errors[0] as string;
     const named = /^[A-Z_]+$/.test(badCase.names) ? badCase.names : `"${badCase.names}"`;
     expect(error).toContain(named);
+    if (badCase.says) expect(error).toMatch(badCase.says);
     expect(run.stdout + run.stderr).not.toMatch(/^\s+at .+\(.*:\d+:\d+\)$/m);
     expect(issuer.requests.length - before, 'no ID token may be requested for bad input').toBe(0);
     expect(readdirSync(run.dirs.temp), 'no credential file may be left').toEqual([]);

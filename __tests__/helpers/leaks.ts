@@ -1,6 +1,7 @@
 // The leak guard: no secret may appear in anything a run leaves readable, except inside an
 // `::add-mask::` command (which is how the runner learns what to hide) and in the outputs and
 // variables whose job is to carry it.
+import { logAsShown } from './commands.js';
 import type { RunResult } from './runner.js';
 
 export interface LeakAllowance {
@@ -23,13 +24,9 @@ export function findLeaks(
   allow: LeakAllowance = {},
 ): string[] {
   const places: Array<[string, string]> = [
-    [
-      'stdout',
-      result.stdout
-        .split('\n')
-        .filter((l) => !l.startsWith('::add-mask::'))
-        .join('\n'),
-    ],
+    // Without the add-mask commands the runner consumes, but with any it prints verbatim
+    // (after an injected ::stop-commands::, issue 14 finding 1).
+    ['stdout', logAsShown(result.stdout)],
     ['stderr', result.stderr],
     ['GITHUB_STEP_SUMMARY', result.summary],
     ['GITHUB_STATE', JSON.stringify(result.state)],

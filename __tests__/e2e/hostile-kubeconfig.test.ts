@@ -1,0 +1,384 @@
+// Hostile kubeconfigs and addresses (issue 14, findings 1, 2, 3, 4, 7, 8): context/namespace/user
+// names and a server input carrying command sequences; `insecure-skip-tls-verify: yes` (kubectl
+// reads it as true: verified here); an API server addressed by IP, through a CONNECT proxy, whose
+// certificate does not name that IP (kubectl refuses it: verified here); impersonation (`as`,
+// `as-groups`), compared with what kubectl sends; "loopback" hosts that are not loopback; and
+// what dist/credential.js prints.
+import { readFileSync, rmSync } from 'node:fs';
+import { stringify } from 'yaml';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { INJECTION, startHostileKube, type HostileKube } from '../fixtures/hostile/kube-front.js';
+import { startHostilePeer, type HostilePeer } from '../fixtures/hostile/http-peer.js';
+import { startIssuer, type Issuer } from '../fixtures/issuer.js';
+import { startKubeApiServer, type KubeApiServer } from '../fixtures/kube-apiserver.js';
+import { kubectl } from '../fixtures/kube/kubectl.js';
+import { startProxy, type TestProxy } from '../fixtures/proxy.js';
+import { expectClean, expectFailure, secretsOf } from '../helpers/hostile.js';
+import { runAction, type RunResult } from '../helpers/runner.js';
+
+const AUDIENCE = 'https://kubernetes.fixture';
+
+let issuer: Issuer;
+let kube: KubeApiServer;
+let front: HostileKube;
+let proxy: TestProxy;
+let peer: HostilePeer;
+const runs: RunResult[] = [];
+
+beforeAll(async () => {
+  issuer = await startIssuer();
+  kube = await startKubeApiServer({
+    issuer: issuer.issuer,
+    audiences: [AUDIENCE],
+    usernamePrefix: 'forgejo:',
+    stepMs: 20,
+  });
+  kube.addDeployment({ name: 'web', namespace: 'demo', replicas: 1 });
+  front = await startHostileKube(kube.url);
+  proxy = await startProxy();
+  peer = await startHostilePeer();
+});
+afterAll(async () => {
+  await Promise.all([issuer.close(), kube.close(), front.close(), proxy.close(), peer.close()]);
+});
+afterEach(() => {
+  for (const run of runs.splice(0)) rmSync(run.dirs.root, { recursive: true, force: true });
+});
+
+async function run(inputs: Record<string, string>, env: Record<string, string> = {}) {
+  const result = await runAction({ inputs, env: { ...issuer.env(), ...env }, timeoutMs: 60_000 });
+  runs.push(result);
+  return result;
+}
+const secrets = (extra: string[] = []) => secretsOf(issuer.issued, [issuer.requestToken, ...extra]);
+
+/** A kubeconfig for `server` with the fixture's CA; `cluster`/`context`/`user` merged in. */
+function kubeconfig(
+  server: string,
+  parts: {
+    cluster?: Record<string, unknown>;
+    context?: Record<string, unknown>;
+    user?: Record<string, unknown>;
+    names?: { cluster?: string; context?: string; user?: string };
+  } = {},
+): string {
+  const names = { cluster: 'c', context: 'ctx', user: 'u', ...parts.names };
+  return stringify(
+    {
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [
+        {
+          name: names.cluster,
+          cluster: { server, 'certificate-authority-data': kube.caData, ...parts.cluster },
+        },
+      ],
+      contexts: [
+        {
+          name: names.context,
+          context: {
+            cluster: names.cluster,
+            user: names.user,
+            namespace: 'demo',
+            ...parts.context,
+          },
+        },
+      ],
+      users: [{ name: names.user, user: { ...parts.user } }],
+      'current-context': names.context,
+    },
+    { lineWidth: 0 },
+  );
+}
+
+describe('kubeconfig and input text (finding 1)', () => {
+  it('context, cluster and user names with command sequences: nothing reaches the log as a command', async () => {
+    const result = await run({
+      kubeconfig: kubeconfig(kube.url, {
+        names: {
+          cluster: `c${INJECTION}`,
+          context: `::set-env name=CTX::y\n::stop-commands::ctx`,
+          user: `u\r::add-path::/tmp/hostile${INJECTION}`,
+        },
+      }),
+      audience: AUDIENCE,
+    });
+    // Accepted or refused (names are not validated by kubectl), never a command.
+    expectClean(result, secrets());
+  });
+
+  it("a kubeconfig namespace that is not a DNS label (with a command sequence) is refused like the input's", async () => {
+    const before = issuer.requests.length;
+    const result = await run({
+      kubeconfig: kubeconfig(kube.url, { context: { namespace: `demo${INJECTION}` } }),
+      audience: AUDIENCE,
+    });
+    const error = expectFailure(result);
+    expect(error).toMatch(/kubeconfig/);
+    expect(error).toMatch(/namespace/);
+    expect(issuer.requests.length - before, 'refused before any token request').toBe(0);
+    expectClean(result, secrets());
+  });
+
+  it('a server input with a line break and a command (URL parsing drops the newline, the log must not)', async () => {
+    const result = await run({
+      server: `https://k8s.example:6443/\n::set-output name=hostile::y`,
+      'certificate-authority-data': kube.caData,
+      audience: AUDIENCE,
+    });
+    expectClean(result, secrets());
+  });
+});
+
+describe('insecure-skip-tls-verify spellings (finding 2)', () => {
+  // Without a CA: kubectl (client-go, YAML 1.1 booleans) connects to the fixture only if it reads
+  // the value as true. Every spelling kubectl reads as true must be refused like `true`.
+  const insecure = (spelling: string) =>
+    kubeconfig(kube.url, { cluster: { 'certificate-authority-data': undefined } }).replace(
+      /^(\s+)server: (.*)$/m,
+      `$1server: $2\n$1insecure-skip-tls-verify: ${spelling}`,
+    );
+
+  it('kubectl refuses the fixture without a CA, and connects with insecure-skip-tls-verify: yes', async () => {
+    const plain = await kubectl(['get', '--raw', '/version'], {
+      kubeconfig: kubeconfig(kube.url, { cluster: { 'certificate-authority-data': undefined } }),
+    });
+    expect(plain.code).not.toBe(0);
+    expect(plain.stderr).toMatch(/certificate|x509/);
+    const yes = await kubectl(['get', '--raw', '/version'], { kubeconfig: insecure('yes') });
+    // /version needs no token on the fixture: reaching it means TLS verification was off.
+    expect(yes.stderr).not.toMatch(/certificate|x509/);
+    expect(yes.code, yes.stderr).toBe(0);
+  });
+
+  it.each(['yes', 'on', 'y', 'True', 'TRUE', '"true"'])(
+    'insecure-skip-tls-verify: %s is refused before any token request, or kubectl does not read it as true',
+    async (spelling) => {
+      const oracle = await kubectl(['get', '--raw', '/version'], {
+        kubeconfig: insecure(spelling),
+      });
+      const kubectlSkipsTls = oracle.code === 0;
+      const before = issuer.requests.length;
+      const result = await run({ kubeconfig: insecure(spelling), audience: AUDIENCE });
+      expectClean(result, secrets());
+      if (kubectlSkipsTls) {
+        const error = expectFailure(result);
+        expect(error).toMatch(/insecure-skip-tls-verify/);
+        expect(issuer.requests.length - before).toBe(0);
+      }
+    },
+  );
+});
+
+describe('an API server addressed by IP through a CONNECT proxy (finding 3)', () => {
+  // The fixture's certificate names 127.0.0.1 and localhost, not 10.0.0.1; the proxy tunnels
+  // every CONNECT to 127.0.0.1, so only the certificate check stands between the token and it.
+  const server = () => `https://10.0.0.1:${new URL(kube.url).port}`;
+
+  it('kubectl refuses the certificate', async () => {
+    const result = await kubectl(['get', '--raw', '/version'], {
+      kubeconfig: kubeconfig(server()),
+      env: { HTTPS_PROXY: proxy.url },
+    });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/x509|certificate/);
+    expect(result.stderr).toMatch(/10\.0\.0\.1/);
+  });
+
+  it('the action refuses it too: no request reaches the API server', async () => {
+    const before = kube.requests.length;
+    const tunnels = proxy.records.length;
+    const result = await run(
+      {
+        kubeconfig: kubeconfig(server()),
+        audience: AUDIENCE,
+        workloads: 'deployment/web',
+        images: 'web=nginx:1.27',
+        'rollout-timeout': '10s',
+      },
+      { HTTPS_PROXY: proxy.url },
+    );
+    expect(proxy.records.length - tunnels, 'the action did use the proxy').toBeGreaterThan(0);
+    const error = expectFailure(result);
+    expect(error).toMatch(/certificate|TLS|x509/i);
+    expect(kube.requests.length - before, 'no request (so no token) reached the server').toBe(0);
+    expectClean(result, secrets());
+  });
+});
+
+describe('impersonation (finding 7)', () => {
+  const user = { as: 'deployer', 'as-groups': ['deployers'] };
+
+  it('kubectl sends Impersonate-User and Impersonate-Group for as/as-groups', async () => {
+    const token = await issuer.mint({ aud: AUDIENCE });
+    const from = front.requests.length;
+    const result = await kubectl(['get', 'deployment', 'web', '-n', 'demo', '-o', 'name'], {
+      kubeconfig: kubeconfig(front.url, { user: { token, ...user } }),
+    });
+    expect(result.code, result.stderr).toBe(0);
+    const seen = front.requests.slice(from).filter((r) => r.path.includes('/deployments/web'));
+    expect(seen.length).toBeGreaterThan(0);
+    for (const request of seen) {
+      expect(request.headers['impersonate-user']).toBe('deployer');
+      expect(request.headers['impersonate-group']).toBe('deployers');
+    }
+  });
+
+  it('the action either impersonates as kubectl does, or drops or refuses impersonation, consistently', async () => {
+    const from = front.requests.length;
+    const result = await run({
+      kubeconfig: kubeconfig(front.url, { user }),
+      audience: AUDIENCE,
+      workloads: 'deployment/web',
+      images: 'web=nginx:1.27',
+      'rollout-timeout': '20s',
+    });
+    expectClean(result, secrets());
+    const requests = front.requests.slice(from);
+    const impersonating = requests.filter(
+      (r) =>
+        r.headers['impersonate-user'] === 'deployer' &&
+        r.headers['impersonate-group'] === 'deployers',
+    );
+    const path = result.outputs['kubeconfig-path'];
+    const written = path ? readFileSync(path, 'utf8') : '';
+    const kept = /^\s*as:\s*deployer\s*$/m.test(written);
+    if (result.code === 0) {
+      // Deployed: as the kubeconfig's impersonated user on every request, with the written
+      // kubeconfig keeping it for kubectl; or without impersonation on either side.
+      expect(requests.length).toBeGreaterThan(0);
+      if (kept) expect(impersonating).toHaveLength(requests.length);
+      else expect(impersonating).toHaveLength(0);
+    } else {
+      // Refused: before any request to the cluster.
+      expect(expectFailure(result)).toMatch(/imperson|as-groups|\bas\b/i);
+      expect(requests).toHaveLength(0);
+    }
+  });
+});
+
+describe('loopback is exact (finding 4)', () => {
+  // 127.attacker.example is not loopback: a name, resolved by DNS. The peer below stands for it
+  // (the host name cannot be resolved here): no request may reach any token endpoint.
+  it.each([
+    [
+      'chainguard-issuer',
+      { 'chainguard-identity': 'f'.repeat(40), 'chainguard-issuer': 'http://127.attacker.example' },
+      {},
+    ],
+    [
+      'sts-endpoint',
+      {
+        'role-to-assume': 'arn:aws:iam::111122223333:role/deploy',
+        'aws-region': 'eu-west-1',
+        'sts-endpoint': 'http://127.attacker.example',
+      },
+      {},
+    ],
+    [
+      'AWS_ENDPOINT_URL_STS',
+      { 'role-to-assume': 'arn:aws:iam::111122223333:role/deploy', 'aws-region': 'eu-west-1' },
+      { AWS_ENDPOINT_URL_STS: 'http://127.attacker.example' },
+    ],
+    [
+      'chainguard-issuer',
+      {
+        'chainguard-identity': 'f'.repeat(40),
+        'chainguard-issuer': 'http://127.0.0.1.attacker.example',
+      },
+      {},
+    ],
+    [
+      'chainguard-issuer',
+      {
+        'chainguard-identity': 'f'.repeat(40),
+        'chainguard-issuer': 'http://localhost.attacker.example',
+      },
+      {},
+    ],
+  ] as Array<[string, Record<string, string>, Record<string, string>]>)(
+    '%s: %j %j is refused before the ID token is requested',
+    async (name, inputs, env) => {
+      const before = issuer.requests.length;
+      const result = await run(inputs, env);
+      const error = expectFailure(result);
+      expect(error).toContain(name);
+      expect(error).toMatch(/https|loopback/);
+      expect(issuer.requests.length - before, 'no ID token requested').toBe(0);
+      expectClean(result, secrets());
+    },
+  );
+
+  it('plain http through a proxy to a "127." name is not treated as loopback (the proxy is used, or the URL refused)', async () => {
+    // HTTPS_PROXY/HTTP_PROXY skip loopback; a name beginning with 127. is not loopback, so a
+    // request to it must go through the proxy, never directly (here it cannot resolve anyway).
+    const tunnels = proxy.records.length;
+    const result = await run(
+      {
+        'chainguard-identity': 'f'.repeat(40),
+        'chainguard-issuer': `http://127.attacker.example:${new URL(peer.origin).port}`,
+      },
+      { HTTP_PROXY: proxy.url, HTTPS_PROXY: proxy.url },
+    );
+    const reachedPeer = peer.requests.length > 0;
+    if (result.code !== 0 && proxy.records.length === tunnels) {
+      // Refused before any request: the right outcome after the fix.
+      expect(issuer.requests.filter((r) => r.authorized).length).toBeGreaterThanOrEqual(0);
+    }
+    expect(
+      reachedPeer && proxy.records.length === tunnels,
+      'went direct to a non-loopback name',
+    ).toBe(false);
+    expectClean(result, secrets());
+  });
+});
+
+describe('dist/credential.js (finding 8)', () => {
+  it('writes only the ExecCredential JSON to stdout, and never the token to stderr', async () => {
+    const result = await runAction({
+      entry: 'credential',
+      env: { ...issuer.env(), OIDC_DEPLOY_AUDIENCE: AUDIENCE },
+    });
+    runs.push(result);
+    expect(result.code, result.stderr).toBe(0);
+    const token = issuer.issued.at(-1) as string;
+    const lines = result.stdout.split('\n').filter(Boolean);
+    expect(lines).toHaveLength(1);
+    const credential = JSON.parse(lines[0] as string) as {
+      kind: string;
+      status: { token: string };
+    };
+    expect(credential.kind).toBe('ExecCredential');
+    expect(credential.status.token).toBe(token);
+    for (const secret of secretsOf([token], [issuer.requestToken])) {
+      expect(result.stderr).not.toContain(secret);
+    }
+    // Whatever it prints on stderr is no workflow command either (kubectl shows a plugin's stderr).
+    expect(result.stderr).not.toMatch(/^\s*(::|##\[)/m);
+  });
+
+  it('a trickling token endpoint: the plugin answers or fails within 30 s + slack', async () => {
+    const token = await issuer.mint({ aud: AUDIENCE });
+    peer.answer = () => ({
+      kind: 'trickle',
+      status: 200,
+      body: JSON.stringify({ value: token }),
+      intervalMs: 1000,
+    });
+    const result = await runAction({
+      entry: 'credential',
+      env: {
+        ACTIONS_ID_TOKEN_REQUEST_URL: `${peer.origin}/idtoken?placeholder=true`,
+        ACTIONS_ID_TOKEN_REQUEST_TOKEN: issuer.requestToken,
+        OIDC_DEPLOY_AUDIENCE: AUDIENCE,
+      },
+      timeoutMs: 60_000,
+    });
+    runs.push(result);
+    expect(result.seconds).toBeLessThan(35);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).not.toContain(token);
+    expect(result.stderr).not.toMatch(/^\s*(::|##\[)/m);
+  });
+});

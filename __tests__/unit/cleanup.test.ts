@@ -93,7 +93,7 @@ describe('cleanUp (post)', () => {
   });
 
   it('deletes the Docker config of a registry login and gives DOCKER_CONFIG back', async () => {
-    const temp = mkdtempSync(join(tmpdir(), 'post-'));
+    const temp = tempDir('oidc-deploy-post-');
     const dirs: string[] = [];
     const config = createCredentialStore({ RUNNER_TEMP: temp }, (d) => dirs.push(d)).write(
       'config.json',

@@ -79,6 +79,13 @@ export function createHttpClient(
       prepareRequest: (options) => {
         options.signal = controller.signal;
         agent = options.agent;
+        // Through a proxy the agent comes from `tunnel`, whose CONNECT is a request of its own:
+        // it gets the signal too (tunnel copies proxyOptions into it), or a proxy that never
+        // answers would hold a socket, and the process, past the deadline.
+        const proxyOptions = (
+          options.agent as { proxyOptions?: Record<string, unknown> } | undefined
+        )?.proxyOptions;
+        if (proxyOptions) proxyOptions['signal'] = controller.signal;
       },
       canHandleAuthentication: () => false,
       handleAuthentication: () => Promise.reject(new Error('not supported')),
@@ -90,9 +97,16 @@ export function createHttpClient(
       socketTimeout: socketTimeoutMs,
     });
     const stopWatching = onSent ? whenSent(() => agent, onSent) : undefined;
+    // The deadline ends the wait whether or not the toolkit notices: a request destroyed before
+    // it has a socket (a tunnel not yet open) reports nothing until it gets one.
+    const deadline = new Promise<never>((_, reject) =>
+      controller.signal.addEventListener('abort', () => reject(new Error('aborted')), {
+        once: true,
+      }),
+    );
     try {
-      const response = await client.request(method, url, body, headers);
-      const text = await readBounded(response.message, origin);
+      const response = await Promise.race([client.request(method, url, body, headers), deadline]);
+      const text = await Promise.race([readBounded(response.message, origin), deadline]);
       return {
         status: response.message.statusCode ?? 0,
         headers: response.message.headers,

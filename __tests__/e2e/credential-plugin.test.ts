@@ -1,5 +1,7 @@
 // dist/credential.js, the exec credential plugin kubectl runs in later steps: stdout carries
 // only the ExecCredential, stderr one line of explanation, never the token.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
 import { startIssuer, type Issuer } from '../fixtures/issuer.js';
@@ -69,4 +71,31 @@ describe('credential plugin', () => {
     expect(run.stderr).not.toContain(token);
     expect(run.stderr).not.toContain(issuer.requestToken);
   });
+
+  it('fails within 30 s, and exits, against an endpoint that trickles its answer', async () => {
+    // Headers at once, then a byte every 2 s: no socket timeout ever fires.
+    const trickler = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100000' });
+      const timer = setInterval(() => res.write(' '), 2000);
+      res.on('close', () => clearInterval(timer));
+    });
+    await new Promise<void>((resolve) => trickler.listen(0, '127.0.0.1', resolve));
+    const port = (trickler.address() as AddressInfo).port;
+    try {
+      const run = await plugin({
+        ACTIONS_ID_TOKEN_REQUEST_URL: `http://127.0.0.1:${port}/idtoken?api-version=2.0`,
+        ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'request-token',
+      });
+      expect(run.code).toBe(1);
+      // Process start to exit: kubectl gets its answer within 30 s.
+      expect(run.seconds).toBeLessThan(30);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toMatch(
+        /The ID token request failed: network error: no complete answer from http:\/\/127\.0\.0\.1:\d+ within/,
+      );
+    } finally {
+      trickler.closeAllConnections();
+      trickler.close();
+    }
+  }, 45_000);
 });

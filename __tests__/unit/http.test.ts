@@ -243,6 +243,34 @@ describe('createHttpClient (on @actions/http-client)', () => {
       expect(proxy.records).toEqual([]);
     });
 
+    it('ends the tunnel too when the proxy never answers the CONNECT', async () => {
+      proxy = await startProxy(); // closed by afterEach; the silent one below is the one used
+      const sockets: Socket[] = [];
+      let closed = 0;
+      const silent = createNetServer((socket) => {
+        sockets.push(socket);
+        socket.on('error', () => undefined);
+        socket.on('close', () => closed++);
+        socket.resume(); // reads the CONNECT, answers nothing
+      });
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      vi.stubEnv('HTTPS_PROXY', `http://127.0.0.1:${(silent.address() as AddressInfo).port}`);
+      vi.stubEnv('NO_PROXY', '');
+      vi.stubEnv('no_proxy', '');
+      try {
+        const started = Date.now();
+        await expect(createHttpClient(1000).get('https://sts.test/', {}, 300)).rejects.toThrow(
+          'no complete answer from https://sts.test within 300ms',
+        );
+        expect(Date.now() - started).toBeLessThan(1500);
+        // The CONNECT's socket is closed by the client, not left to keep the process alive.
+        await vi.waitFor(() => expect(closed).toBe(1), { timeout: 2000 });
+      } finally {
+        for (const socket of sockets) socket.destroy();
+        silent.close();
+      }
+    });
+
     it('never proxies loopback', async () => {
       proxy = await startProxy();
       const p = await peer((_req, res) => res.end('direct'));

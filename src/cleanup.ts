@@ -5,6 +5,7 @@ import { CREDENTIAL_DIR_PREFIX } from './credential-files.js';
 import { runDockerProcess } from './docker.js';
 import type { Logger } from './logger.js';
 import { STATE } from './state.js';
+import { foreign } from './untrusted.js';
 
 export interface PostIo extends Logger {
   getState(name: string): string;
@@ -22,10 +23,10 @@ export async function cleanUp(
   for (const dir of credentialDirs(io)) {
     try {
       rmSync(dir, { recursive: true, force: true });
-      io.info(`Removed the credential files in ${dir}`);
+      io.info(`Removed the credential files in ${foreign(dir)}`);
     } catch (error) {
       io.warning(
-        `Could not remove ${dir}: ${error instanceof Error ? error.message : String(error)}`,
+        `Could not remove ${foreign(dir)}: ${foreign(error instanceof Error ? error.message : String(error))}`,
       );
     }
   }
@@ -39,11 +40,11 @@ export async function cleanUp(
   if (registry) {
     try {
       const code = await docker(['logout', registry]);
-      if (code === 0) io.info(`Logged out of ${registry}`);
-      else io.warning(`docker logout ${registry} exited with ${code}`);
+      if (code === 0) io.info(`Logged out of ${foreign(registry)}`);
+      else io.warning(`docker logout ${foreign(registry)} exited with ${code}`);
     } catch (error) {
       io.warning(
-        `docker logout ${registry} failed: ${error instanceof Error ? error.message : String(error)}`,
+        `docker logout ${foreign(registry)} failed: ${foreign(error instanceof Error ? error.message : String(error))}`,
       );
     }
   }
@@ -65,7 +66,7 @@ function restoreDockerConfig(io: PostIo): void {
   io.exportVariable('DOCKER_CONFIG', typeof previous === 'string' ? previous : '');
   io.info(
     typeof previous === 'string' && previous
-      ? `Restored DOCKER_CONFIG to ${previous}`
+      ? `Restored DOCKER_CONFIG to ${foreign(previous)}`
       : 'Reset DOCKER_CONFIG (docker uses ~/.docker again)',
   );
 }

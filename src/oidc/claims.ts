@@ -7,6 +7,7 @@ import {
 } from 'jose';
 import { ActionError } from '../errors.js';
 import { bodyExcerpt, createHttpClient, type HttpClient } from '../http.js';
+import { foreign } from '../untrusted.js';
 
 export interface Claims {
   iss: string;
@@ -92,12 +93,12 @@ export async function verifyIdToken(
   );
   if (discovery.issuer !== claims.iss) {
     throw new ActionError(
-      `verify-token: the discovery document at ${discoveryUrl} names issuer "${String(discovery.issuer)}", not the token's "${claims.iss}".`,
+      `verify-token: the discovery document at ${foreign(discoveryUrl)} names issuer "${foreign(discovery.issuer)}", not the token's "${foreign(claims.iss)}".`,
     );
   }
   if (typeof discovery.jwks_uri !== 'string') {
     throw new ActionError(
-      `verify-token: the discovery document at ${discoveryUrl} has no jwks_uri.`,
+      `verify-token: the discovery document at ${foreign(discoveryUrl)} has no jwks_uri.`,
     );
   }
   const jwks = await getJson<JSONWebKeySet>(http, discovery.jwks_uri, 'JWKS');
@@ -119,13 +120,13 @@ function verificationReason(error: unknown, audience: string | undefined): strin
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
     if (error.claim === 'aud')
       return `its aud does not contain the requested audience "${audience ?? ''}"`;
-    return `claim ${error.claim} is invalid (${error.reason})`;
+    return `claim ${foreign(error.claim, 60)} is invalid (${foreign(error.reason, 200)})`;
   }
   if (error instanceof joseErrors.JWKSNoMatchingKey)
     return "no key of the issuer's JWKS matches its kid";
   if (error instanceof joseErrors.JWSSignatureVerificationFailed)
     return "its signature does not match the issuer's key";
-  return error instanceof Error ? error.message : String(error);
+  return foreign(error instanceof Error ? error.message : String(error));
 }
 
 async function getJson<T>(http: HttpClient, url: string, what: string): Promise<T> {
@@ -137,17 +138,17 @@ async function getJson<T>(http: HttpClient, url: string, what: string): Promise<
     body = response.body;
   } catch (error) {
     throw new ActionError(
-      `verify-token: could not fetch the ${what} from ${url}: ${error instanceof Error ? error.message : String(error)}.`,
+      `verify-token: could not fetch the ${what} from ${foreign(url)}: ${foreign(error instanceof Error ? error.message : String(error))}.`,
     );
   }
   if (status !== 200) {
     throw new ActionError(
-      `verify-token: the ${what} at ${url} answered HTTP ${status}: ${bodyExcerpt(body)}.`,
+      `verify-token: the ${what} at ${foreign(url)} answered HTTP ${status}: ${foreign(bodyExcerpt(body))}.`,
     );
   }
   try {
     return JSON.parse(body) as T;
   } catch {
-    throw new ActionError(`verify-token: the ${what} at ${url} is not JSON.`);
+    throw new ActionError(`verify-token: the ${what} at ${foreign(url)} is not JSON.`);
   }
 }

@@ -86,3 +86,36 @@ describe("a kubeconfig's hostile names", () => {
     expect(commandLines(run.summary)).toEqual([]);
   });
 });
+
+describe('the exec credential plugin (dist/credential.js)', () => {
+  let issuer: Issuer;
+  beforeAll(async () => {
+    issuer = await startIssuer();
+  });
+  afterAll(() => issuer.close());
+
+  it('prints no ::add-mask:: for the token it mints (docs/design.md, "Foreign text and masking")', async () => {
+    const run = await runAction({ entry: 'credential', env: issuer.env() });
+    expect(run.code, run.stderr).toBe(0);
+    const token = issuer.issued.at(-1) as string;
+    expect(run.stdout).toContain(token);
+    expect(run.stderr).not.toContain(token);
+    expect(run.stderr).not.toContain('add-mask');
+  });
+
+  it("escapes a token endpoint's hostile answer on its one stderr line", async () => {
+    issuer.faults.push({
+      status: 400,
+      body: JSON.stringify({ message: 'bad\n::set-output name=pwned::1\r##[add-path]/tmp/x' }),
+      headers: { 'content-type': 'application/json' },
+    });
+    const run = await runAction({ entry: 'credential', env: issuer.env() });
+    issuer.faults.length = 0;
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    // The answer is shown (escaped), not dropped.
+    expect(run.stderr).toContain('bad\\n::set-output name=pwned::1');
+    expect(commandLines(run.stderr)).toEqual([]);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});

@@ -106,15 +106,15 @@ describe('the exec credential plugin (dist/credential.js)', () => {
   it("escapes a token endpoint's hostile answer on its one stderr line", async () => {
     issuer.faults.push({
       status: 400,
-      body: JSON.stringify({ message: 'bad\n::set-output name=pwned::1\r##[add-path]/tmp/x' }),
-      headers: { 'content-type': 'application/json' },
+      body: 'bad\n::set-output name=pwned::1\r##[add-path]/tmp/x',
+      headers: { 'content-type': 'text/plain' },
     });
     const run = await runAction({ entry: 'credential', env: issuer.env() });
     issuer.faults.length = 0;
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
     // The answer is shown (escaped), not dropped.
-    expect(run.stderr).toContain('bad\\n::set-output name=pwned::1');
+    expect(run.stderr).toContain('::set-output name=pwned::1');
     expect(commandLines(run.stderr)).toEqual([]);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
   });

@@ -97,7 +97,7 @@ export async function verifyIdToken(
   );
   if (discovery.issuer !== claims.iss) {
     throw new ActionError(
-      `verify-token: the discovery document at ${foreign(discoveryUrl)} names issuer "${foreign(String(discovery.issuer))}", not the token's "${foreign(claims.iss)}".`,
+      `verify-token: the discovery document at ${foreign(discoveryUrl)} names issuer "${foreign(discovery.issuer)}", not the token's "${foreign(claims.iss)}".`,
     );
   }
   if (typeof discovery.jwks_uri !== 'string') {
@@ -147,7 +147,7 @@ async function getJson<T>(http: HttpClient, url: string, what: string): Promise<
   }
   if (status !== 200) {
     throw new ActionError(
-      `verify-token: the ${what} at ${foreign(url)} answered HTTP ${status}: ${bodyExcerpt(body)}.`,
+      `verify-token: the ${what} at ${foreign(url)} answered HTTP ${status}: ${foreign(bodyExcerpt(body))}.`,
     );
   }
   try {

@@ -5,7 +5,7 @@ import { startIssuer } from '../../__tests__/fixtures/issuer.js';
 import { motoInstalled, startMoto } from '../../__tests__/fixtures/moto.js';
 import { startSts } from '../../__tests__/fixtures/sts.js';
 import { runAction } from '../../__tests__/helpers/runner.js';
-import { expect, showsSubject } from './job.js';
+import { expect, laterStepEnv, showsSubject } from './job.js';
 import { masked, showRun, step } from './show.js';
 import { AWS_VARIABLES } from '../../src/aws/variables.js';
 
@@ -37,13 +37,16 @@ export async function run(): Promise<void> {
         for (const name of AWS_VARIABLES)
           console.log(`  │ ${name}=${masked(result, result.exported[name] ?? '')}`);
         step(`A later step: aws --endpoint-url ${moto.url} sts get-caller-identity`);
+        // The later step's environment: the job's, with what the action exported (the AWS_*
+        // variables); no config or credentials file of the machine's user.
         const env: Record<string, string> = {
           PATH: process.env['PATH'] ?? '',
           HOME: result.dirs.home,
           AWS_CONFIG_FILE: join(result.dirs.home, 'none'),
           AWS_SHARED_CREDENTIALS_FILE: join(result.dirs.home, 'none'),
+          ...laterStepEnv(result, issuer.env()),
         };
-        for (const name of AWS_VARIABLES) env[name] = result.exported[name] ?? '';
+        for (const name of AWS_VARIABLES) expect(env[name], `the action exported no ${name}`);
         const { stdout } = await promisify(execFile)(
           'aws',
           ['--endpoint-url', moto.url, 'sts', 'get-caller-identity', '--output', 'json'],

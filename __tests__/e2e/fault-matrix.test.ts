@@ -517,7 +517,8 @@ describe('fault matrix', () => {
         );
         expect(run.seconds).toBeLessThan(25);
         expectFailure(run);
-        expect(peak.peakMiB()).toBeLessThan(200);
+        // A polite deploy peaks at about 60 MiB; an unbounded line grew past 240 MiB in 10 s here.
+        expect(peak.peakMiB()).toBeLessThan(150);
         expectClean(run, secrets());
       } finally {
         front.behaviours.length = 0;

@@ -224,7 +224,7 @@ describe('hostile Kubernetes API: time and size bounds (findings 5, 6)', () => {
       );
       expect(run.seconds).toBeLessThan(25);
       expectFailure(run);
-      expect(mib, 'peak resident memory (MiB)').toBeLessThan(200);
+      expect(mib, 'peak resident memory (MiB)').toBeLessThan(150);
       expectClean(run);
     } finally {
       peak.cleanup();

@@ -2,6 +2,7 @@
 // the outcome (exit code, attempts, what the log says) is asserted. A flaky peer must cost a
 // retry, not a failed deploy; a final refusal must cost exactly one request. The matrix is
 // printed as a table at the end.
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChainguardSts, type ChainguardSts } from '../fixtures/chainguard-sts.js';
 import { startIssuer, type Issuer } from '../fixtures/issuer.js';
@@ -11,6 +12,15 @@ import {
   type KubeFault,
 } from '../fixtures/kube-apiserver.js';
 import { startSts, type TestSts } from '../fixtures/sts.js';
+import { startHostileKube, type HostileKube } from '../fixtures/hostile/kube-front.js';
+import {
+  startHostilePeer,
+  stsSuccessXml,
+  type HostilePeer,
+  type PeerAnswer,
+} from '../fixtures/hostile/http-peer.js';
+import { expectClean, expectFailure, secretsOf } from '../helpers/hostile.js';
+import { peakMemoryRunner } from '../helpers/peak-memory.js';
 import { errorAnnotations, runAction, type RunResult } from '../helpers/runner.js';
 
 const ROLE = 'arn:aws:iam::111122223333:role/deploy';
@@ -319,6 +329,202 @@ describe('fault matrix', () => {
       expect(made).toBe(attempts);
       expect(chainguard.redirectTrap.length).toBe(trapped);
       chainguard.faults.length = 0;
+    });
+  });
+
+  // Issue 14, findings 5 and 6: peers that answer at a trickle, answer 80 MB, or never end a watch
+  // line. Every exchange has a deadline and a size bound, so each row ends with exit 1 and an
+  // ::error:: naming the peer within a bound, and leaves no foreign command or secret in the log.
+  describe('hostile pace and size', () => {
+    let peer: HostilePeer;
+    let front: HostileKube;
+    const HUGE = 80 << 20;
+    beforeAll(async () => {
+      peer = await startHostilePeer();
+      front = await startHostileKube(kube.url);
+    });
+    afterAll(async () => {
+      await Promise.all([peer.close(), front.close()]);
+    });
+    const secrets = (extra: string[] = []) =>
+      secretsOf(issuer.issued, [issuer.requestToken, ...extra]);
+    const tokenEnv = () => ({
+      ACTIONS_ID_TOKEN_REQUEST_URL: `${peer.origin}/api/actions/_apis/pipelines/workflows/42/idtoken?placeholder=true`,
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: issuer.requestToken,
+    });
+    const stsCredentials = {
+      accessKeyId: 'ASIAHOSTILE0000000001',
+      secretAccessKey: 'hostile/secret/access/key/0000000000000000',
+      sessionToken: `FwoGZXIvYXdzE${'h'.repeat(160)}`,
+    };
+
+    it.each<[string, string, () => Promise<PeerAnswer>, number]>([
+      [
+        'ID token',
+        'token trickled, one byte a second',
+        async () => ({
+          kind: 'trickle',
+          status: 200,
+          body: JSON.stringify({ value: await issuer.mint() }),
+          intervalMs: 1000,
+        }),
+        60,
+      ],
+      [
+        'ID token',
+        '80 MB body',
+        async () => ({ kind: 'huge', status: 200, head: '{"value":"', tail: '"}', bytes: HUGE }),
+        30,
+      ],
+      [
+        'AWS STS',
+        'success trickled, one byte every 100 ms',
+        async () => ({
+          kind: 'trickle',
+          status: 200,
+          contentType: 'text/xml',
+          body: stsSuccessXml('arn:aws:sts::111122223333:assumed-role/deploy/s', stsCredentials),
+          intervalMs: 100,
+        }),
+        45,
+      ],
+      [
+        'AWS STS',
+        '80 MB error body',
+        async () => ({
+          kind: 'huge',
+          status: 400,
+          contentType: 'text/xml',
+          head: '<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>',
+          tail: '</Message></Error></ErrorResponse>',
+          bytes: HUGE,
+        }),
+        30,
+      ],
+      [
+        'Chainguard STS',
+        'token trickled, one byte a second',
+        async () => ({
+          kind: 'trickle',
+          status: 200,
+          body: JSON.stringify({ token: await issuer.mint({ aud: 'cgr.dev' }) }),
+          intervalMs: 1000,
+        }),
+        40,
+      ],
+      [
+        'Chainguard STS',
+        '80 MB body',
+        async () => ({ kind: 'huge', status: 200, head: '{"token":"', tail: '"}', bytes: HUGE }),
+        30,
+      ],
+    ])('%s: %s', async (name, fault, answer, bound) => {
+      const before = peer.requests.length;
+      peer.answer = answer;
+      const inputs: Record<string, string> =
+        name === 'ID token'
+          ? { mode: 'token' }
+          : name === 'AWS STS'
+            ? { 'role-to-assume': ROLE, 'aws-region': 'eu-west-1', 'sts-endpoint': peer.origin }
+            : {
+                'chainguard-identity': IDENTITY,
+                'chainguard-issuer': peer.origin,
+                'registry-login': 'false',
+              };
+      const run = await runAction({
+        inputs,
+        env: name === 'ID token' ? tokenEnv() : issuer.env(),
+        timeoutMs: (bound + 30) * 1000,
+      });
+      try {
+        record(name, fault, peer.requests.length - before, run);
+        expect(run.seconds).toBeLessThan(bound);
+        expect(expectFailure(run)).toContain(peer.host);
+        expect(run.stdout + run.stderr).not.toContain('ERR_STRING_TOO_LONG');
+        expectClean(
+          run,
+          secrets([
+            stsCredentials.secretAccessKey,
+            stsCredentials.sessionToken,
+            stsCredentials.accessKeyId,
+          ]),
+        );
+      } finally {
+        rmSync(run.dirs.root, { recursive: true, force: true });
+      }
+    });
+
+    let seq = 0;
+    const deployThroughFront = (
+      name: string,
+      extra: Record<string, string>,
+      node?: string,
+      env: Record<string, string> = {},
+    ) =>
+      runAction({
+        inputs: {
+          kubeconfig: front.kubeconfig(kube.kubeconfig(undefined, { namespace: 'demo' })),
+          audience: AUDIENCE,
+          workloads: `deployment/${name}`,
+          images: `${name}=nginx:1.27`,
+          'rollback-on-failure': 'false',
+          ...extra,
+        },
+        env: { ...issuer.env(), ...env },
+        timeoutMs: 60_000,
+        ...(node ? { node } : {}),
+      });
+
+    it('Kubernetes API: 80 MB answer to the GET of the workload', async () => {
+      const name = `huge-${++seq}`;
+      kube.addDeployment({ name, namespace: 'demo', replicas: 1 });
+      const from = front.requests.length;
+      front.behaviours.push({
+        match: (r) => r.method === 'GET' && r.path.endsWith(`/deployments/${name}`),
+        act: { kind: 'huge', bytes: HUGE },
+        always: true,
+      });
+      const run = await deployThroughFront(name, { 'rollout-timeout': '20s' });
+      try {
+        record('Kubernetes API', '80 MB answer to a GET', front.requests.length - from, run);
+        expect(run.seconds).toBeLessThan(30);
+        expectFailure(run);
+        expect(run.stdout + run.stderr).not.toContain('ERR_STRING_TOO_LONG');
+        expectClean(run, secrets());
+      } finally {
+        front.behaviours.length = 0;
+        rmSync(run.dirs.root, { recursive: true, force: true });
+      }
+    });
+
+    it('Kubernetes API: a watch line that never ends', async () => {
+      const name = `endless-${++seq}`;
+      kube.addDeployment({ name, namespace: 'demo', replicas: 1 });
+      const from = front.requests.length;
+      const peak = peakMemoryRunner();
+      front.behaviours.push({
+        match: (r) => r.query['watch'] === 'true' || r.query['watch'] === '1',
+        act: { kind: 'endless-line' },
+        always: true,
+      });
+      const run = await deployThroughFront(name, { 'rollout-timeout': '10s' }, peak.node, peak.env);
+      try {
+        record(
+          'Kubernetes API',
+          `endless watch line (peak ${peak.peakMiB()?.toFixed(0)} MiB)`,
+          front.requests.length - from,
+          run,
+        );
+        expect(run.seconds).toBeLessThan(25);
+        expectFailure(run);
+        // A polite deploy peaks at about 60 MiB; an unbounded line grew past 240 MiB in 10 s here.
+        expect(peak.peakMiB()).toBeLessThan(150);
+        expectClean(run, secrets());
+      } finally {
+        front.behaviours.length = 0;
+        peak.cleanup();
+        rmSync(run.dirs.root, { recursive: true, force: true });
+      }
     });
   });
 });

@@ -1,8 +1,8 @@
-// Hostile ID-token endpoint, AWS STS and Chainguard STS (issue 14, findings 1, 5): command
-// sequences in every text they answer (error bodies, STS <Code>/<Message>, the assumed-role ARN,
-// token claims, grpc-gateway messages), trickled answers, huge bodies and redirects to another
-// host. Each run: no foreign workflow command, no secret in clear, a bounded time, a failure
-// that names the peer.
+// Hostile ID-token endpoint, AWS STS and Chainguard STS (issue 14, finding 1): command sequences
+// in every text they answer (error bodies, STS <Code>/<Message>, the assumed-role ARN, token
+// claims, grpc-gateway messages) and redirects to another host. Each run: no foreign workflow
+// command, no secret in clear, no foreign Markdown in the summary. Their trickled and huge answers
+// (finding 5, 6) are rows of the fault matrix (fault-matrix.test.ts, "hostile pace and size").
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -21,7 +21,6 @@ import { runAction, type RunResult } from '../helpers/runner.js';
 const ROLE = 'arn:aws:iam::111122223333:role/deploy';
 const IDENTITY = 'e'.repeat(40);
 const REQUEST_TOKEN = `request-${randomBytes(16).toString('hex')}`;
-const HUGE = 80 << 20;
 
 let issuer: Issuer;
 let peer: HostilePeer;
@@ -100,31 +99,6 @@ describe('hostile ID-token endpoint (token mode)', () => {
     expectClean(result, secrets());
   });
 
-  it('a token trickled one byte a second: token mode ends well under 90 s, naming the endpoint', async () => {
-    const token = await mint();
-    script({
-      kind: 'trickle',
-      status: 200,
-      body: JSON.stringify({ value: token }),
-      intervalMs: 1000,
-    });
-    const result = await run({ mode: 'token' }, tokenEnv(), 75_000);
-    expect(result.seconds).toBeLessThan(60);
-    const error = expectFailure(result);
-    expect(error).toContain(peer.host);
-    expectClean(result, secrets());
-  });
-
-  it('an 80 MB answer: a bounded failure naming the endpoint', async () => {
-    script({ kind: 'huge', status: 200, head: '{"value":"', tail: '"}', bytes: HUGE });
-    const result = await run({ mode: 'token' }, tokenEnv());
-    expect(result.seconds).toBeLessThan(30);
-    const error = expectFailure(result);
-    expect(error).toContain(peer.host);
-    expect(result.stdout + result.stderr).not.toContain('ERR_STRING_TOO_LONG');
-    expectClean(result, secrets());
-  });
-
   it('a redirect to another host: the request token does not follow', async () => {
     const trapped = peer.trapped.length;
     script({ kind: 'redirect' });
@@ -195,38 +169,6 @@ describe('hostile AWS STS', () => {
     const result = await run(aws(), issuer.env());
     expectClean(result, secrets());
   });
-
-  it('a success trickled one byte every 100 ms: a bounded failure naming the STS', async () => {
-    script({
-      kind: 'trickle',
-      status: 200,
-      body: stsSuccessXml('arn:aws:sts::111122223333:assumed-role/deploy/s', credentials()),
-      contentType: 'text/xml',
-      intervalMs: 100,
-    });
-    const result = await run(aws(), issuer.env(), 90_000);
-    expect(result.seconds).toBeLessThan(45);
-    const error = expectFailure(result);
-    expect(error).toContain(peer.host);
-    expectClean(result, secrets());
-  });
-
-  it('an 80 MB answer: a bounded failure naming the STS', async () => {
-    script({
-      kind: 'huge',
-      status: 400,
-      head: '<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>',
-      tail: '</Message></Error></ErrorResponse>',
-      bytes: HUGE,
-      contentType: 'text/xml',
-    });
-    const result = await run(aws(), issuer.env());
-    expect(result.seconds).toBeLessThan(30);
-    const error = expectFailure(result);
-    expect(error).toContain(peer.host);
-    expect(result.stdout + result.stderr).not.toContain('ERR_STRING_TOO_LONG');
-    expectClean(result, secrets());
-  });
 });
 
 describe('hostile Chainguard STS', () => {
@@ -240,26 +182,6 @@ describe('hostile Chainguard STS', () => {
     script(json(403, { code: 7, message: `${LEADING}denied${INJECTION}`, details: [] }));
     const result = await run(chainguard(), issuer.env());
     expectFailure(result);
-    expectClean(result, secrets());
-  });
-
-  it('a token trickled one byte a second: the exchange fails within 30 s + slack, naming the STS', async () => {
-    const token = await mint({ aud: 'cgr.dev' });
-    script({ kind: 'trickle', status: 200, body: JSON.stringify({ token }), intervalMs: 1000 });
-    const result = await run(chainguard(), issuer.env(), 90_000);
-    expect(result.seconds).toBeLessThan(40);
-    const error = expectFailure(result);
-    expect(error).toContain(peer.host);
-    expectClean(result, secrets());
-  });
-
-  it('an 80 MB answer: a bounded failure naming the STS', async () => {
-    script({ kind: 'huge', status: 200, head: '{"token":"', tail: '"}', bytes: HUGE });
-    const result = await run(chainguard(), issuer.env());
-    expect(result.seconds).toBeLessThan(30);
-    const error = expectFailure(result);
-    expect(error).toContain(peer.host);
-    expect(result.stdout + result.stderr).not.toContain('ERR_STRING_TOO_LONG');
     expectClean(result, secrets());
   });
 

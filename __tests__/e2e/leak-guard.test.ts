@@ -10,6 +10,7 @@ import { startIssuer, type Issuer } from '../fixtures/issuer.js';
 import { startKubeApiServer, type KubeApiServer } from '../fixtures/kube-apiserver.js';
 import { kubectl } from '../fixtures/kube/kubectl.js';
 import { motoInstalled, startMoto, type Moto } from '../fixtures/moto.js';
+import { foreignCommands } from '../helpers/commands.js';
 import { findLeaks, jwtSecrets, type LeakAllowance } from '../helpers/leaks.js';
 import { makeRunnerDirs, runAction, runPost, type RunResult } from '../helpers/runner.js';
 
@@ -80,8 +81,13 @@ async function guarded(
   ];
   expect(findLeaks(run, secrets, allow)).toEqual([]);
   expect(filesHolding(run, secrets)).toEqual([]);
+  // The workflow-command scanner on a polite run of each mode: only the commands the action
+  // issues (add-mask of its own secrets, debug, error, warning, notice, group).
+  const commands = { secrets, maskShapes: [/^\d{12}$/, /^(AKIA|ASIA)[A-Z0-9]{12,}$/] };
+  expect(foreignCommands(run, commands)).toEqual([]);
   const post = await runPost(run, { env: DEBUG });
   expect(findLeaks(post, secrets)).toEqual([]);
+  expect(foreignCommands(post, commands)).toEqual([]);
   return run;
 }
 

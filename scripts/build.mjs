@@ -20,6 +20,12 @@ const root = resolve(import.meta.dirname, '..');
 const out = resolve(process.argv[2] ?? join(root, 'dist'));
 const entries = ['index', 'post', 'credential'];
 const ncc = join(root, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js');
+// Optional requires of @kubernetes/client-node's dependencies that are not installed (node-fetch's
+// `encoding`, debug's `supports-color`, ws's `bufferutil` and `utf-8-validate`): left to ncc,
+// each becomes `eval("require")(...)`, and a direct eval stops terser from renaming or dropping
+// anything in its chunk. As externals they stay plain `require` calls inside try/catch, which
+// fail at run time exactly as an uninstalled optional dependency does.
+const externals = ['encoding', 'supports-color', 'bufferutil', 'utf-8-validate'];
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
@@ -31,7 +37,17 @@ try {
     const dir = join(work, entry);
     execFileSync(
       process.execPath,
-      [ncc, 'build', src, '-o', dir, '-m', '--no-source-map-register', '-q'],
+      [
+        ncc,
+        'build',
+        src,
+        '-o',
+        dir,
+        '-m',
+        '--no-source-map-register',
+        '-q',
+        ...externals.flatMap((name) => ['-e', name]),
+      ],
       {
         cwd: root,
         stdio: ['ignore', 'inherit', 'inherit'],
@@ -49,7 +65,12 @@ try {
           throw new Error(`${entry}.ts produced chunk ${file}: use static imports there`);
         // ncc -m minifies the entry but not its chunks: the YAML parser's chunk was 286 KiB,
         // minified 111 KiB, which is less for every kubernetes run to read and compile.
-        const { code } = await minify(readFileSync(from, 'utf8'), { module: true });
+        // (terser --module -c -m: compress and mangle, as ES modules.)
+        const { code } = await minify(readFileSync(from, 'utf8'), {
+          module: true,
+          compress: true,
+          mangle: true,
+        });
         writeFileSync(join(out, file), code ?? '');
       }
     }
@@ -61,12 +82,20 @@ writeFileSync(join(out, 'licenses.txt'), licenses());
 
 /** The licenses of every runtime dependency (a superset of what the bundles include). */
 function licenses() {
-  const dirs = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], {
-    cwd: root,
-    encoding: 'utf8',
-  })
-    .split('\n')
-    .filter((d) => d && resolve(d) !== root);
+  let listing;
+  try {
+    listing = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } catch (error) {
+    // npm ls exits 1 on ELSPROBLEMS (extraneous or missing packages, as in a worktree whose
+    // node_modules is a link to another checkout's) yet lists the tree: use it.
+    if (!error.stdout) throw error;
+    listing = error.stdout;
+  }
+  const dirs = listing.split('\n').filter((d) => d && resolve(d) !== root);
   const seen = new Map();
   for (const dir of dirs) {
     const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));

@@ -13,7 +13,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { minify } from 'terser';
 
 const root = resolve(import.meta.dirname, '..');
@@ -80,25 +80,25 @@ try {
 }
 writeFileSync(join(out, 'licenses.txt'), licenses());
 
-/** The licenses of every runtime dependency (a superset of what the bundles include). */
+/**
+ * The licenses of every runtime dependency (a superset of what the bundles include): the closure
+ * of package.json's dependencies, each resolved as Node resolves it (the nearest node_modules up
+ * from the package that needs it). Not `npm ls`, which exits 1 and lists dev packages as
+ * extraneous where node_modules is a link to another checkout's.
+ */
 function licenses() {
-  let listing;
-  try {
-    listing = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], {
-      cwd: root,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-  } catch (error) {
-    // npm ls exits 1 on ELSPROBLEMS (extraneous or missing packages, as in a worktree whose
-    // node_modules is a link to another checkout's) yet lists the tree: use it.
-    if (!error.stdout) throw error;
-    listing = error.stdout;
-  }
-  const dirs = listing.split('\n').filter((d) => d && resolve(d) !== root);
   const seen = new Map();
-  for (const dir of dirs) {
+  const rootPkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const queue = Object.keys(rootPkg.dependencies ?? {}).map((name) => ({ name, from: root }));
+  const visited = new Set();
+  while (queue.length > 0) {
+    const { name, from } = queue.shift();
+    const dir = resolvePackage(name, from);
+    if (!dir || visited.has(dir)) continue;
+    visited.add(dir);
     const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    for (const dep of Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies }))
+      queue.push({ name: dep, from: dir });
     const key = `${pkg.name}@${pkg.version}`;
     if (seen.has(key)) continue;
     const file = readdirSync(dir).find((f) => /^(licen[cs]e|copying)/i.test(f));
@@ -109,4 +109,13 @@ function licenses() {
     .sort()
     .map((k) => seen.get(k))
     .join('\n');
+}
+
+/** The directory of package `name` as required from `from`, or undefined (an optional one). */
+function resolvePackage(name, from) {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'node_modules', name);
+    if (existsSync(join(candidate, 'package.json'))) return candidate;
+    if (dirname(dir) === dir) return undefined;
+  }
 }

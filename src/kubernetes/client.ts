@@ -39,6 +39,8 @@ export class KubeApiError extends Error {
     readonly path: string,
     readonly statusCode: number,
     readonly status: Status | undefined,
+    /** Who the request acted as (Impersonate-* headers), for the RBAC hint. */
+    readonly impersonation?: Impersonation,
   ) {
     super(status?.message || `${verb} ${path}: HTTP ${statusCode}`);
     this.name = 'KubeApiError';
@@ -261,7 +263,13 @@ export class KubeClient {
       const code = response.statusCode;
       const text = response.body.toString('utf8');
       if (code >= 200 && code < 300) return parseJson<T>(text, verb, path, this.server);
-      const error = new KubeApiError(verb, path, code, parseStatus(text));
+      const error = new KubeApiError(
+        verb,
+        path,
+        code,
+        parseStatus(text),
+        this.options.impersonation,
+      );
       // Once per request: a fresh token that is refused too is the answer.
       if (!renewed && (await this.renewOn(error))) {
         renewed = true;
@@ -330,7 +338,13 @@ export class KubeClient {
     response: IncomingMessage,
   ): Promise<KubeApiError> {
     const text = await readLimited(response, 1024 * 1024, this.requestTimeoutMs());
-    return new KubeApiError(verb, path, response.statusCode ?? 0, parseStatus(text));
+    return new KubeApiError(
+      verb,
+      path,
+      response.statusCode ?? 0,
+      parseStatus(text),
+      this.options.impersonation,
+    );
   }
 }
 

@@ -13,13 +13,19 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { minify } from 'terser';
 
 const root = resolve(import.meta.dirname, '..');
 const out = resolve(process.argv[2] ?? join(root, 'dist'));
 const entries = ['index', 'post', 'credential'];
 const ncc = join(root, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js');
+// Optional requires of @kubernetes/client-node's dependencies that are not installed (node-fetch's
+// `encoding`, debug's `supports-color`, ws's `bufferutil` and `utf-8-validate`): left to ncc,
+// each becomes `eval("require")(...)`, and a direct eval stops terser from renaming or dropping
+// anything in its chunk. As externals they stay plain `require` calls inside try/catch, which
+// fail at run time exactly as an uninstalled optional dependency does.
+const externals = ['encoding', 'supports-color', 'bufferutil', 'utf-8-validate'];
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
@@ -31,7 +37,17 @@ try {
     const dir = join(work, entry);
     execFileSync(
       process.execPath,
-      [ncc, 'build', src, '-o', dir, '-m', '--no-source-map-register', '-q'],
+      [
+        ncc,
+        'build',
+        src,
+        '-o',
+        dir,
+        '-m',
+        '--no-source-map-register',
+        '-q',
+        ...externals.flatMap((name) => ['-e', name]),
+      ],
       {
         cwd: root,
         stdio: ['ignore', 'inherit', 'inherit'],
@@ -49,7 +65,12 @@ try {
           throw new Error(`${entry}.ts produced chunk ${file}: use static imports there`);
         // ncc -m minifies the entry but not its chunks: the YAML parser's chunk was 286 KiB,
         // minified 111 KiB, which is less for every kubernetes run to read and compile.
-        const { code } = await minify(readFileSync(from, 'utf8'), { module: true });
+        // (terser --module -c -m: compress and mangle, as ES modules.)
+        const { code } = await minify(readFileSync(from, 'utf8'), {
+          module: true,
+          compress: true,
+          mangle: true,
+        });
         writeFileSync(join(out, file), code ?? '');
       }
     }
@@ -59,17 +80,25 @@ try {
 }
 writeFileSync(join(out, 'licenses.txt'), licenses());
 
-/** The licenses of every runtime dependency (a superset of what the bundles include). */
+/**
+ * The licenses of every runtime dependency (a superset of what the bundles include): the closure
+ * of package.json's dependencies, each resolved as Node resolves it (the nearest node_modules up
+ * from the package that needs it). Not `npm ls`, which exits 1 and lists dev packages as
+ * extraneous where node_modules is a link to another checkout's.
+ */
 function licenses() {
-  const dirs = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], {
-    cwd: root,
-    encoding: 'utf8',
-  })
-    .split('\n')
-    .filter((d) => d && resolve(d) !== root);
   const seen = new Map();
-  for (const dir of dirs) {
+  const rootPkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const queue = Object.keys(rootPkg.dependencies ?? {}).map((name) => ({ name, from: root }));
+  const visited = new Set();
+  while (queue.length > 0) {
+    const { name, from } = queue.shift();
+    const dir = resolvePackage(name, from);
+    if (!dir || visited.has(dir)) continue;
+    visited.add(dir);
     const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    for (const dep of Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies }))
+      queue.push({ name: dep, from: dir });
     const key = `${pkg.name}@${pkg.version}`;
     if (seen.has(key)) continue;
     const file = readdirSync(dir).find((f) => /^(licen[cs]e|copying)/i.test(f));
@@ -80,4 +109,13 @@ function licenses() {
     .sort()
     .map((k) => seen.get(k))
     .join('\n');
+}
+
+/** The directory of package `name` as required from `from`, or undefined (an optional one). */
+function resolvePackage(name, from) {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'node_modules', name);
+    if (existsSync(join(candidate, 'package.json'))) return candidate;
+    if (dirname(dir) === dir) return undefined;
+  }
 }

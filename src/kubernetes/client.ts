@@ -1,17 +1,22 @@
-import { request as httpsRequest } from 'node:https';
 import type { IncomingMessage } from 'node:http';
+import { ActionError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { decodeClaims } from '../oidc/claims.js';
-import { ClusterConnection, type ClusterTarget } from './connection.js';
+import { foreign } from '../untrusted.js';
+import type { ClusterConnection, ClusterRequest } from './connection.js';
+import type { Impersonation } from './impersonation.js';
 import type { ObjectList, Status, WatchEvent } from './objects.js';
-import { PROXY_REFUSED } from './proxy.js';
+import { requireHttps, type ClusterTarget } from './target.js';
 
 /**
- * A thin client for the few API calls a deploy needs (get, list, watch, strategic merge patch),
- * speaking to the one cluster of the written kubeconfig with the ID token as bearer.
- *
- * It is deliberately not @kubernetes/client-node: loading even only its KubeConfig costs a
- * 4.1 MB chunk and ~0.2 s per run, for TLS options that KubeTarget already carries.
+ * The few API calls a deploy needs (get, list, watch, strategic merge patch), by path, to the
+ * one cluster of the written kubeconfig with the ID token as bearer. Under it, ClusterConnection
+ * (connection.ts) is @kubernetes/client-node: its KubeConfig gives each request TLS, proxy and
+ * credentials, and our HttpsLibrary at its `httpApi` extension point sends it with one
+ * keep-alive agent, a deadline and a body bound. What stays here is ours: retries with
+ * Retry-After, in-process token renewal on 401, watch streams with bounded lines.
+ * connection.ts (and client-node with it) is loaded on first use, or earlier by index.ts while
+ * the ID token is requested: this file is in the chunk every kubernetes run loads.
  */
 
 export const FIELD_MANAGER = 'oidc-deploy-action';
@@ -19,6 +24,11 @@ const USER_AGENT = 'oidc-deploy-action';
 const STRATEGIC_MERGE_PATCH = 'application/strategic-merge-patch+json';
 /** A token closer than this to its `exp` is renewed when the API refuses it. */
 const RENEW_MARGIN_S = 60;
+/** The longest watch event line: a line that never ends must not grow without bound. */
+export const MAX_WATCH_LINE_BYTES = 16 * 1024 * 1024;
+/** The transport's own error codes (transport.ts; kept here so this chunk need not load it). */
+const DEADLINE = 'ERR_KUBE_DEADLINE';
+const TOO_LARGE = 'ERR_KUBE_TOO_LARGE';
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
@@ -29,6 +39,8 @@ export class KubeApiError extends Error {
     readonly path: string,
     readonly statusCode: number,
     readonly status: Status | undefined,
+    /** Who the request acted as (Impersonate-* headers), for the RBAC hint. */
+    readonly impersonation?: Impersonation,
   ) {
     super(status?.message || `${verb} ${path}: HTTP ${statusCode}`);
     this.name = 'KubeApiError';
@@ -47,10 +59,17 @@ export class KubeNetworkError extends Error {
     readonly path: string,
     cause: Error & { code?: string },
   ) {
-    super(`${verb} ${path}: ${cause.message}`);
+    const refusal = proxyRefusal(cause);
+    super(
+      `${verb} ${path}: ${refusal === undefined ? cause.message : `the proxy answered CONNECT with HTTP ${refusal}`}`,
+    );
     this.name = 'KubeNetworkError';
-    this.tls = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(cause.code ?? '');
-    this.permanent = this.tls || cause.code === PROXY_REFUSED;
+    this.tls =
+      /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(cause.code ?? '') ||
+      // Node's checkServerIdentity error: a certificate for another name or IP.
+      /^Hostname\/IP does not match certificate/.test(cause.message) ||
+      cause.code === 'ERR_TLS_CERT_ALTNAME_INVALID';
+    this.permanent = this.tls || proxyRefusal(cause) !== undefined;
   }
 }
 
@@ -62,11 +81,16 @@ export interface KubeClientOptions {
   /** Requests a fresh ID token (ctx.renewToken, which masks it). */
   renewToken?: () => Promise<string>;
   logger: Logger;
-  /** An http:// proxy to tunnel through (proxyFor: HTTPS_PROXY, NO_PROXY). */
+  /** An http:// proxy to tunnel through (proxyFor: proxy-url, else HTTPS_PROXY, NO_PROXY). */
   proxy?: URL | undefined;
-  /** Made earlier for `target` and `proxy` (and maybe preconnected); else the client makes it. */
-  connection?: ClusterConnection | undefined;
-  /** Socket idle timeout of a non-watch request. */
+  /** Who the kubeconfig user acts as (sent as Impersonate-* headers). */
+  impersonation?: Impersonation | undefined;
+  /**
+   * Made earlier for `target` and `proxy` (maybe still loading, maybe preconnected); else the
+   * client makes it.
+   */
+  connection?: ClusterConnection | Promise<ClusterConnection> | undefined;
+  /** Overall deadline of a non-watch call, retries included (request start to last byte). */
   requestTimeoutMs?: number;
   now?: () => number;
 }
@@ -80,14 +104,30 @@ export class KubeClient {
   private token: string;
   private tokenExp: number;
   private renewing: Promise<void> | undefined;
-  private readonly connection: ClusterConnection;
+  private readonly connection: Promise<ClusterConnection>;
+  private readonly server: string;
   private readonly now: () => number;
+  private closed = false;
 
   constructor(private readonly options: KubeClientOptions) {
     this.token = options.token;
     this.tokenExp = options.tokenExp;
     this.now = options.now ?? Date.now;
-    this.connection = options.connection ?? new ClusterConnection(options.target, options.proxy);
+    const base = requireHttps(options.target.server);
+    // From the kubeconfig: escaped for the messages that name it.
+    this.server = foreign(`${base.protocol}//${base.host}`);
+    this.connection = Promise.resolve(
+      options.connection ??
+        import('./connection.js').then(
+          ({ ClusterConnection }) =>
+            new ClusterConnection(options.target, options.proxy, options.impersonation),
+        ),
+    ).then((connection) => {
+      connection.setToken(this.token);
+      return connection;
+    });
+    // A failure surfaces at the first request, not as an unhandled rejection.
+    this.connection.catch(() => undefined);
   }
 
   async get<T>(path: string, query: Query = {}): Promise<T> {
@@ -106,7 +146,9 @@ export class KubeClient {
   /**
    * Streams a watch: `onEvent` gets each event in order. Resolves `closed` when the server ends
    * the stream (its timeoutSeconds), `stopped` when onEvent said so or `signal` aborted;
-   * rejects with KubeApiError (e.g. 410 Gone) or KubeNetworkError (a dropped connection).
+   * rejects with KubeApiError (e.g. 410 Gone) or KubeNetworkError (a dropped connection, no
+   * headers within the request deadline, silence past timeoutSeconds + 30 s, a line over
+   * MAX_WATCH_LINE_BYTES or one that is not JSON).
    */
   async watch<T>(
     path: string,
@@ -115,64 +157,150 @@ export class KubeClient {
     signal: AbortSignal,
   ): Promise<WatchEnd> {
     const fullQuery = { ...query, watch: true };
-    const idleMs = (Number(query['timeoutSeconds'] ?? 300) + 30) * 1000;
+    const streamMs = (Number(query['timeoutSeconds'] ?? 300) + 30) * 1000;
+    const connection = await this.connection;
     for (let attempt = 1; ; attempt++) {
-      const response = await this.send('GET', path, fullQuery, undefined, idleMs, signal);
-      if (response === 'aborted') return 'stopped';
+      if (signal.aborted) return 'stopped';
+      let response: IncomingMessage;
+      try {
+        response = await connection.open(this.request('GET', path, fullQuery, undefined, signal), {
+          deadlineMs: this.requestTimeoutMs(),
+        });
+      } catch (error) {
+        if (signal.aborted) return 'stopped';
+        throw this.networkError('GET', path, error);
+      }
       if (response.statusCode !== 200) {
         const error = await this.failure('GET', path, response);
         if (attempt === 1 && (await this.renewOn(error))) continue;
         throw error;
       }
-      return readEvents(
-        response,
-        onEvent,
-        signal,
-        () => new KubeNetworkError('GET', path, new Error('the watch stream broke')),
+      return readEvents(response, onEvent, signal, streamMs, (why, code) =>
+        this.networkError('GET', path, Object.assign(new Error(why), { code })),
       );
     }
   }
 
+  /**
+   * Ends every request under way (a wait abandoned at its timeout, say) and the idle
+   * connections, so the process can exit as soon as the run is done.
+   */
+  close(): void {
+    this.closed = true;
+    this.connection.then(
+      (c) => c.close(),
+      () => undefined,
+    );
+  }
+
+  private requestTimeoutMs(): number {
+    return this.options.requestTimeoutMs ?? 30_000;
+  }
+
+  private request(
+    verb: 'GET' | 'PATCH',
+    path: string,
+    query: Query,
+    body: string | undefined,
+    signal?: AbortSignal,
+  ): ClusterRequest {
+    const search = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) {
+      if (value !== undefined) search.set(key, String(value));
+    }
+    const qs = search.toString();
+    return {
+      verb,
+      path: qs ? `${path}?${qs}` : path,
+      headers: {
+        Accept: 'application/json',
+        'User-Agent': USER_AGENT,
+        ...(body !== undefined ? { 'Content-Type': STRATEGIC_MERGE_PATCH } : {}),
+      },
+      body,
+      signal,
+    };
+  }
+
   private async call<T>(
-    verb: string,
+    verb: 'GET' | 'PATCH',
     path: string,
     query: Query,
     body: string | undefined,
   ): Promise<T> {
+    const connection = await this.connection;
     const maxAttempts = 3;
+    // One deadline for the call, retries included: a server that trickles or keeps failing
+    // cannot hold the step longer than this.
+    const deadline = this.now() + this.requestTimeoutMs();
     let renewed = false;
     for (let attempt = 1; ; attempt++) {
-      let response: IncomingMessage | 'aborted';
+      const left = deadline - this.now();
+      if (this.closed) throw this.networkError(verb, path, new Error('the client was closed'));
+      let response: { statusCode: number; headers: Record<string, string>; body: Buffer };
       try {
-        response = await this.send(
-          verb,
-          path,
-          query,
-          body,
-          this.options.requestTimeoutMs ?? 30_000,
-        );
+        if (left <= 0) {
+          throw Object.assign(
+            new Error(`no complete answer within ${this.requestTimeoutMs() / 1000} s`),
+            { code: DEADLINE },
+          );
+        }
+        response = await connection.send(this.request(verb, path, query, body), {
+          deadlineMs: left,
+        });
       } catch (error) {
-        if (attempt >= maxAttempts || (error instanceof KubeNetworkError && error.permanent))
-          throw error;
-        await delay(250 * 2 ** attempt);
+        const failure = this.networkError(verb, path, error);
+        if (
+          attempt >= maxAttempts ||
+          failure instanceof ActionError ||
+          failure.permanent ||
+          (error as { code?: string }).code === DEADLINE
+        )
+          throw failure;
+        await delay(Math.min(250 * 2 ** attempt, Math.max(0, deadline - this.now())));
         continue;
       }
-      if (response === 'aborted') throw new KubeNetworkError(verb, path, new Error('aborted'));
-      const text = await readBody(response);
-      const code = response.statusCode ?? 0;
-      if (code >= 200 && code < 300) return parseJson<T>(text, verb, path);
-      const error = new KubeApiError(verb, path, code, parseStatus(text));
+      const code = response.statusCode;
+      const text = response.body.toString('utf8');
+      if (code >= 200 && code < 300) return parseJson<T>(text, verb, path, this.server);
+      const error = new KubeApiError(
+        verb,
+        path,
+        code,
+        parseStatus(text),
+        this.options.impersonation,
+      );
       // Once per request: a fresh token that is refused too is the answer.
       if (!renewed && (await this.renewOn(error))) {
         renewed = true;
         continue;
       }
       if ((code === 429 || code >= 500) && attempt < maxAttempts) {
-        await delay(retryDelay(response.headers['retry-after'], attempt));
-        continue;
+        const wait = retryDelay(response.headers['retry-after'], attempt);
+        if (this.now() + wait < deadline) {
+          await delay(wait);
+          continue;
+        }
       }
       throw error;
     }
+  }
+
+  /**
+   * A transport failure as the error the callers handle: an answer over a bound is the server's
+   * fault and final (an ActionError naming it); anything else a KubeNetworkError.
+   */
+  private networkError(verb: string, path: string, error: unknown): KubeNetworkError | ActionError {
+    const cause = (error instanceof Error ? error : new Error(String(error))) as Error & {
+      code?: string;
+    };
+    if (cause.code === TOO_LARGE) {
+      return new ActionError(
+        `The API server ${this.server} sent ${cause.message} for ${verb} ${path}: refused.`,
+        'No answer a deploy needs is that large: check that the server address is the API server, and that nothing between the runner and it (a proxy, a load balancer) answers in its place.',
+      );
+    }
+    return new KubeNetworkError(verb, path, cause);
   }
 
   /**
@@ -191,6 +319,7 @@ export class KubeClient {
         const token = await renew();
         this.token = token;
         this.tokenExp = decodeClaims(token).exp;
+        (await this.connection).setToken(token);
         this.options.logger.info(
           `The ID token ${left <= 0 ? 'expired' : 'was about to expire'} (exp ${new Date(exp * 1000).toISOString()}) and the cluster refused it: requested a new one (exp ${new Date(this.tokenExp * 1000).toISOString()}) and continuing with it.`,
         );
@@ -202,124 +331,144 @@ export class KubeClient {
     return true;
   }
 
+  /** The Status of a refused watch: its body, bounded and within the request deadline. */
   private async failure(
     verb: string,
     path: string,
     response: IncomingMessage,
   ): Promise<KubeApiError> {
-    const text = await readBody(response);
-    return new KubeApiError(verb, path, response.statusCode ?? 0, parseStatus(text));
-  }
-
-  private send(
-    verb: string,
-    path: string,
-    query: Query,
-    body: string | undefined,
-    idleMs: number,
-    signal?: AbortSignal,
-  ): Promise<IncomingMessage | 'aborted'> {
-    const { base } = this.connection;
-    const url = new URL(base.pathname.replace(/\/$/, '') + path, base);
-    for (const [key, value] of Object.entries(query)) {
-      if (value !== undefined) url.searchParams.set(key, String(value));
-    }
-    return new Promise((resolve, reject) => {
-      if (signal?.aborted) return resolve('aborted');
-      const req = httpsRequest({
-        hostname: url.hostname.replace(/^\[|\]$/g, ''),
-        port: Number(url.port || 443),
-        defaultPort: 443,
-        path: `${url.pathname}${url.search}`,
-        ...this.connection.requestOptions(),
-        method: verb,
-        headers: {
-          Accept: 'application/json',
-          Authorization: `Bearer ${this.token}`,
-          'User-Agent': USER_AGENT,
-          ...(body !== undefined
-            ? { 'Content-Type': STRATEGIC_MERGE_PATCH, 'Content-Length': Buffer.byteLength(body) }
-            : {}),
-        },
-      });
-      const onAbort = () => {
-        req.destroy();
-        resolve('aborted');
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      req.setTimeout(idleMs, () => req.destroy(new Error(`no answer for ${idleMs / 1000} s`)));
-      req.on('response', (response) => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve(response);
-      });
-      req.on('error', (error) => {
-        signal?.removeEventListener('abort', onAbort);
-        reject(new KubeNetworkError(verb, path, error));
-      });
-      req.end(body);
-    });
+    const text = await readLimited(response, 1024 * 1024, this.requestTimeoutMs());
+    return new KubeApiError(
+      verb,
+      path,
+      response.statusCode ?? 0,
+      parseStatus(text),
+      this.options.impersonation,
+    );
   }
 }
 
-/** Feeds newline-delimited watch events to onEvent until the stream ends or onEvent stops it. */
+/**
+ * Feeds newline-delimited watch events to onEvent until the stream ends or onEvent stops it.
+ * Bounded: a line longer than MAX_WATCH_LINE_BYTES, a line that is not JSON, or a stream open
+ * longer than `streamMs` (the server's timeoutSeconds + 30 s) ends it as broken.
+ */
 function readEvents<T>(
   response: IncomingMessage,
   onEvent: (event: WatchEvent<T>) => WatchVerdict,
   signal: AbortSignal,
-  broken: () => Error,
+  streamMs: number,
+  broken: (why: string, code?: string) => Error,
 ): Promise<WatchEnd> {
   return new Promise((resolve, reject) => {
-    let buffer = '';
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
     let settled = false;
     const finish = (end: WatchEnd | Error) => {
       if (settled) return;
       settled = true;
+      clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
       response.destroy();
       if (end instanceof Error) reject(end);
       else resolve(end);
     };
+    const timer = setTimeout(
+      () => finish(broken(`the watch stream stayed open past ${streamMs / 1000} s`)),
+      streamMs,
+    );
     const onAbort = () => finish('stopped');
     signal.addEventListener('abort', onAbort, { once: true });
     if (signal.aborted) return finish('stopped');
-    response.setEncoding('utf8');
-    response.on('data', (chunk: string) => {
-      buffer += chunk;
-      let newline: number;
-      while (!settled && (newline = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, newline).trim();
-        buffer = buffer.slice(newline + 1);
-        if (!line) continue;
-        let event: WatchEvent<T>;
-        try {
-          event = JSON.parse(line) as WatchEvent<T>;
-        } catch {
-          return finish(broken());
-        }
-        if (onEvent(event) === 'stop') return finish('stopped');
+    const deliver = (line: string): boolean => {
+      const trimmed = line.trim();
+      if (!trimmed) return true;
+      let event: WatchEvent<T>;
+      try {
+        event = JSON.parse(trimmed) as WatchEvent<T>;
+      } catch {
+        finish(broken('a watch event is not JSON'));
+        return false;
       }
+      if (onEvent(event) === 'stop') {
+        finish('stopped');
+        return false;
+      }
+      return true;
+    };
+    response.on('data', (chunk: Buffer) => {
+      let start = 0;
+      let newline: number;
+      while (!settled && (newline = chunk.indexOf(10, start)) >= 0) {
+        pending.push(chunk.subarray(start, newline));
+        const line = Buffer.concat(pending).toString('utf8');
+        pending = [];
+        pendingBytes = 0;
+        start = newline + 1;
+        if (!deliver(line)) return;
+      }
+      if (settled || start >= chunk.length) return;
+      pendingBytes += chunk.length - start;
+      if (pendingBytes > MAX_WATCH_LINE_BYTES) {
+        finish(
+          broken(
+            `a watch event line of more than ${MAX_WATCH_LINE_BYTES / 1024 / 1024} MiB`,
+            TOO_LARGE,
+          ),
+        );
+        return;
+      }
+      pending.push(chunk.subarray(start));
     });
     response.on('end', () => finish('closed'));
-    response.on('aborted', () => finish(broken()));
-    response.on('error', () => finish(broken()));
-    response.on('close', () => finish(response.complete ? 'closed' : broken()));
+    response.on('aborted', () => finish(broken('the watch stream broke')));
+    response.on('error', () => finish(broken('the watch stream broke')));
+    response.on('close', () =>
+      finish(response.complete ? 'closed' : broken('the watch stream broke')),
+    );
   });
 }
 
-function readBody(response: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
+/** At most `maxBytes` of a body (the rest dropped), within `deadlineMs`. */
+function readLimited(
+  response: IncomingMessage,
+  maxBytes: number,
+  deadlineMs: number,
+): Promise<string> {
+  return new Promise((resolve) => {
     const chunks: Buffer[] = [];
-    response.on('data', (chunk: Buffer) => chunks.push(chunk));
-    response.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    response.on('error', reject);
+    let size = 0;
+    const done = () => {
+      clearTimeout(timer);
+      response.destroy();
+      resolve(Buffer.concat(chunks).toString('utf8'));
+    };
+    const timer = setTimeout(done, deadlineMs);
+    response.on('data', (chunk: Buffer) => {
+      if (size < maxBytes) chunks.push(chunk.subarray(0, maxBytes - size));
+      size += chunk.length;
+      if (size >= maxBytes) done();
+    });
+    response.once('end', done);
+    response.once('error', done);
+    response.once('close', done);
   });
 }
 
-function parseJson<T>(text: string, verb: string, path: string): T {
+/** A proxy's refusal of the tunnel (hpagent's `Bad response: 407`): the status, else undefined. */
+function proxyRefusal(cause: Error): number | undefined {
+  const m = /^Bad response: (\d{3})$/.exec(cause.message);
+  return m ? Number(m[1]) : undefined;
+}
+
+function parseJson<T>(text: string, verb: string, path: string, server: string): T {
   try {
     return JSON.parse(text) as T;
   } catch {
-    throw new Error(`${verb} ${path}: the API server's answer is not JSON`);
+    throw new ActionError(
+      `The API server ${server} answered ${verb} ${path} with a body that is not JSON.`,
+      'Check that the server address is the API server, and that nothing between the runner and it (a proxy, a load balancer) answers in its place.',
+    );
   }
 }
 

@@ -3,6 +3,7 @@ import { ActionError } from '../errors.js';
 import type { WorkloadKind } from '../inputs.js';
 import type { Claims } from '../oidc/claims.js';
 import { KubeApiError, KubeNetworkError } from './client.js';
+import type { Impersonation } from './impersonation.js';
 import { WORKLOAD_RESOURCES } from './objects.js';
 import { foreign, inertQuoted } from '../untrusted.js';
 
@@ -101,15 +102,41 @@ export function explainForbidden(
     : 'at the cluster scope';
   const user = foreign(refusal.user, 200);
   const verb = foreign(refusal.verb, 60);
+  const acting = error.impersonation;
+  if (refusal.verb === 'impersonate') {
+    // The token's user may not act as the kubeconfig user's `as`: the grant is for impersonation.
+    return new ActionError(
+      `The cluster refused to ${doing}: user "${user}" may not ${verb} ${what} ${where}.`,
+      [
+        `The kubeconfig user impersonates (${describeImpersonation(acting)}), and the cluster does not let user "${user}" do that.`,
+        'Grant it with a ClusterRole (verbs: ["impersonate"] on users, groups, uids or userextras, restricted with resourceNames) bound to that user, or remove as/as-groups from the kubeconfig user.',
+      ].join('\n'),
+    );
+  }
   return new ActionError(
     `The cluster refused to ${doing}: user "${user}" may not ${verb} ${what} ${where}.`,
     [
-      `The cluster authenticated the token as user "${user}" but RBAC grants it no "${verb}" on ${what}.`,
+      acting?.user
+        ? `The cluster authenticated the token and acted as user "${user}" (impersonated: ${describeImpersonation(acting)}), and RBAC grants that subject no "${verb}" on ${what}.`
+        : `The cluster authenticated the token as user "${user}" but RBAC grants it no "${verb}" on ${what}.`,
       'Grant exactly what this action needs with (kubectl apply -f role.yaml):',
       '',
       rbacYaml(refusal.user, refusal.namespace ?? namespace, kinds),
     ].join('\n'),
   );
+}
+
+/** The kubeconfig user's impersonation, for a hint: `as "x", as-groups "a", "b"`. */
+function describeImpersonation(impersonation: Impersonation | undefined): string {
+  const parts: string[] = [];
+  // From the kubeconfig: escaped.
+  if (impersonation?.user) parts.push(`as "${foreign(impersonation.user)}"`);
+  if (impersonation?.groups) {
+    parts.push(`as-groups ${impersonation.groups.map((g) => `"${foreign(g)}"`).join(', ')}`);
+  }
+  if (impersonation?.uid) parts.push(`as-uid "${foreign(impersonation.uid)}"`);
+  if (impersonation?.extra) parts.push('as-user-extra');
+  return parts.join(', ') || 'as';
 }
 
 /**

@@ -5,8 +5,9 @@ import type { KubernetesSettings } from '../inputs.js';
 import type { ModeContext, PreparedMode } from '../mode.js';
 import type { Logger } from '../logger.js';
 import { KubeClient } from './client.js';
-import { ClusterConnection } from './connection.js';
+import type { ClusterConnection } from './connection.js';
 import { deploy } from './deploy.js';
+import { impersonationOf, type Impersonation } from './impersonation.js';
 import {
   planKubeconfig,
   renderKubeconfig,
@@ -60,17 +61,30 @@ export function prepareKubernetes(
     // The deploy talks to the same cluster as the kubeconfig, as its user, with the token itself
     // (also in refresh mode: the plugin would only fetch the same token again).
     const proxy = proxyFor(new URL(plan.target.server), env, plan.cluster['proxy-url']);
-    cluster = { proxy, connection: new ClusterConnection(plan.target, proxy?.url) };
+    const impersonation = impersonationOf(plan.userKeep);
+    // The cluster client (@kubernetes/client-node, its own chunk) loads while the ID token is
+    // requested; nothing in it is needed to check the inputs.
+    const connection = import('./connection.js').then(
+      ({ ClusterConnection }) => new ClusterConnection(plan.target, proxy?.url, impersonation),
+    );
+    connection.catch(() => undefined);
+    cluster = { proxy, impersonation, connection };
   }
   return {
     run: (ctx) => runKubernetes(settings, plan, pluginPath, cluster, ctx),
-    whileTokenIsRequested: () => cluster?.connection.preconnect(),
+    whileTokenIsRequested: () => {
+      cluster?.connection.then(
+        (c) => c.preconnect(),
+        () => undefined,
+      );
+    },
   };
 }
 
 interface Cluster {
   proxy: ReturnType<typeof proxyFor>;
-  connection: ClusterConnection;
+  impersonation: Impersonation;
+  connection: Promise<ClusterConnection>;
 }
 
 /**
@@ -124,6 +138,7 @@ async function runKubernetes(
     token: ctx.token,
     tokenExp: ctx.claims.exp,
     renewToken: ctx.renewToken,
+    impersonation: cluster.impersonation,
     logger: ctx.logger,
   });
   const deployed = await deploy({
@@ -136,6 +151,6 @@ async function runKubernetes(
     claims: ctx.claims,
     env: ctx.env,
     logger: ctx.logger,
-  });
+  }).finally(() => client.close());
   return { ...result, workloads: deployed.workloads, diagnosis: deployed.diagnosis };
 }

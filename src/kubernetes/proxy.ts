@@ -1,7 +1,4 @@
-import { request as httpRequest, type ClientRequestArgs } from 'node:http';
 import { BlockList, isIP } from 'node:net';
-import type { Duplex } from 'node:stream';
-import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { ActionError } from '../errors.js';
 
 /** Where the proxy for the cluster comes from, for messages. */
@@ -23,7 +20,7 @@ export function proxyFor(
   const value = (env['HTTPS_PROXY'] || env['https_proxy'] || '').trim();
   if (!value) return undefined;
   const host = server.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (host === 'localhost' || isLoopback(host)) return undefined;
+  if (isLoopback(host)) return undefined;
   const port = server.port || '443';
   if (exempt(host, port, env['NO_PROXY'] || env['no_proxy'] || '')) return undefined;
   return { url: parseProxy(value, 'HTTPS_PROXY'), source: 'HTTPS_PROXY' };
@@ -51,77 +48,27 @@ function parseProxy(value: string, source: ProxySource): URL {
   return proxy;
 }
 
-/** The error code of a tunnel the proxy refused (407, 403...): not worth retrying. */
-export const PROXY_REFUSED = 'ERR_PROXY_REFUSED';
-
 /** The proxy for a log line: never its credentials. */
 export function describeProxy(proxy: URL): string {
   return `${proxy.protocol}//${proxy.host}`;
 }
 
-/**
- * A `createConnection` for https.request that opens a CONNECT tunnel through `proxy` and
- * starts TLS to the API server inside it, verifying the server exactly as a direct connection
- * would (`tls` carries the CA, rejectUnauthorized and servername).
- */
-export function tunnelThrough(
-  proxy: URL,
-  tls: ConnectionOptions,
-): NonNullable<ClientRequestArgs['createConnection']> {
-  return (options, oncreate) => {
-    const done = (error: Error | null, socket?: Duplex) => oncreate(error, socket as Duplex);
-    const host = (options.hostname ?? options.host ?? '').replace(/^\[|\]$/g, '');
-    const port = Number(options.port ?? 443);
-    const authority = `${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
-    const headers: Record<string, string> = { Host: authority };
-    if (proxy.username || proxy.password) {
-      const credentials = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
-      headers['Proxy-Authorization'] = `Basic ${Buffer.from(credentials).toString('base64')}`;
-    }
-    const connect = httpRequest({
-      host: proxy.hostname.replace(/^\[|\]$/g, ''),
-      port: Number(proxy.port || 80),
-      method: 'CONNECT',
-      path: authority,
-      headers,
-      agent: false,
-    });
-    connect.setTimeout(30_000, () => connect.destroy(new Error('the proxy did not answer')));
-    connect.once('connect', (response, socket) => {
-      connect.setTimeout(0);
-      if (response.statusCode !== 200) {
-        socket.destroy();
-        const refused = new Error(
-          `the proxy ${describeProxy(proxy)} answered CONNECT with HTTP ${response.statusCode}`,
-        );
-        done(Object.assign(refused, { code: PROXY_REFUSED }));
-        return;
-      }
-      const secure = tlsConnect({
-        ...tls,
-        socket,
-        ...(tls.servername || isIP(host) ? {} : { servername: host }),
-      });
-      let settled = false;
-      secure.once('secureConnect', () => {
-        settled = true;
-        done(null, secure);
-      });
-      secure.once('error', (error) => {
-        if (!settled) done(error);
-      });
-    });
-    connect.once('error', (error) => done(error));
-    connect.end();
-    return undefined;
-  };
-}
-
-function isLoopback(host: string): boolean {
-  if (isIP(host) === 4) return host.startsWith('127.');
-  if (isIP(host) === 6) return host === '::1';
+/** Loopback, exactly: an IP in 127.0.0.0/8, ::1, or the name localhost (not a `127.` prefix). */
+export function isLoopback(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (bare === 'localhost') return true;
+  if (isIP(bare) === 4) return bare.split('.')[0] === '127';
+  if (isIP(bare) === 6) return LOOPBACK_V6.check(bare, 'ipv6');
   return false;
 }
+
+const LOOPBACK_V6 = (() => {
+  const list = new BlockList();
+  list.addAddress('::1', 'ipv6');
+  // ::ffff:127.0.0.0/104, IPv4 loopback mapped into IPv6.
+  list.addSubnet('::ffff:7f00:0', 104, 'ipv6');
+  return list;
+})();
 
 /** NO_PROXY as Go reads it: `*`, IPs, CIDRs, and domains (`example.com` or `.example.com`), each optionally with a port. */
 export function exempt(host: string, port: string, noProxy: string): boolean {

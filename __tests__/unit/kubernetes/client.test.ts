@@ -6,8 +6,17 @@ import {
   KubeNetworkError,
   retryDelay,
 } from '../../../src/kubernetes/client.js';
+import { impersonationOf } from '../../../src/kubernetes/impersonation.js';
 import { recordingLogger } from '../../../src/logger.js';
-import { fakeToken, sendJson, startLoopback, status, type Loopback } from './loopback.js';
+import {
+  event,
+  fakeToken,
+  sendJson,
+  startLoopback,
+  startStream,
+  status,
+  type Loopback,
+} from './loopback.js';
 
 let server: Loopback | undefined;
 afterEach(async () => {
@@ -158,4 +167,202 @@ describe('retryDelay', () => {
       expect(retryDelay(header, attempt)).toBe(ms);
     },
   );
+});
+
+describe('KubeClient bounds (hostile API server)', () => {
+  it('cuts off a server that trickles its answer at the deadline, and destroys the request', async () => {
+    let closed = 0;
+    server = await startLoopback((_, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.write('{"items":[');
+      const timer = setInterval(() => res.write(' '), 100);
+      res.on('close', () => {
+        clearInterval(timer);
+        closed++;
+      });
+    });
+    const c = new KubeClient({
+      target: {
+        server: server.url,
+        certificateAuthorityData: server.caData,
+        insecureSkipTlsVerify: false,
+        tlsServerName: undefined,
+      },
+      token: fakeToken(exp),
+      tokenExp: exp,
+      logger: recordingLogger(),
+      requestTimeoutMs: 1000,
+    });
+    const started = Date.now();
+    const error = await c.get('/x').catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(2500);
+    expect(error).toBeInstanceOf(KubeNetworkError);
+    expect((error as Error).message).toContain('no complete answer within 1 s');
+    // The deadline covers the retries too: one request, then no time left for another.
+    expect(server.requests).toHaveLength(1);
+    const s = server;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(closed, `${s.requests.length} requests`).toBe(1);
+  });
+
+  it('refuses an answer over 64 MiB with an error naming the API server', async () => {
+    server = await startLoopback((_, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      const chunk = Buffer.alloc(1024 * 1024, 0x20);
+      let sent = 0;
+      const pump = () => {
+        while (sent < 70 && res.write(chunk)) sent++;
+        if (sent < 70) res.once('drain', pump);
+        else res.end();
+      };
+      res.on('error', () => undefined);
+      pump();
+    });
+    const error = await client(server)
+      .list('/api/v1/namespaces/demo/pods')
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ActionError);
+    expect((error as Error).message).toBe(
+      `The API server ${server.url} sent an answer of more than 64 MiB for GET /api/v1/namespaces/demo/pods: refused.`,
+    );
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('refuses a declared Content-Length over 64 MiB before reading it', async () => {
+    server = await startLoopback((_, res) => {
+      res.writeHead(200, {
+        'Content-Type': 'application/json',
+        'Content-Length': 80 * 1024 * 1024,
+      });
+      res.write('{');
+      res.on('error', () => undefined);
+    });
+    const error = await client(server)
+      .get('/x')
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ActionError);
+    expect((error as Error).message).toContain('more than 64 MiB');
+  });
+
+  it('ends a watch whose event line never ends, past 16 MiB, naming the API server', async () => {
+    server = await startLoopback((_, res) => {
+      startStream(res);
+      event(res, 'ADDED', { metadata: { name: 'web' } });
+      const chunk = Buffer.alloc(1024 * 1024, 0x41);
+      let sent = 0;
+      const pump = () => {
+        while (sent < 40 && res.write(chunk)) sent++;
+        if (sent < 40) res.once('drain', pump);
+      };
+      res.on('error', () => undefined);
+      pump();
+    });
+    const events: unknown[] = [];
+    const error = await client(server)
+      .watch(
+        '/apis/apps/v1/namespaces/demo/deployments',
+        { timeoutSeconds: 60 },
+        (e) => {
+          events.push(e);
+          return 'continue';
+        },
+        new AbortController().signal,
+      )
+      .catch((e: unknown) => e);
+    expect(events).toHaveLength(1);
+    expect(error).toBeInstanceOf(ActionError);
+    expect((error as Error).message).toBe(
+      `The API server ${server.url} sent a watch event line of more than 16 MiB for GET /apis/apps/v1/namespaces/demo/deployments: refused.`,
+    );
+  });
+
+  it('reports a watch event that is not JSON as a broken stream', async () => {
+    server = await startLoopback((_, res) => {
+      startStream(res);
+      res.write('{"type":"ADDED",\n');
+    });
+    const error = await client(server)
+      .watch('/w', { timeoutSeconds: 60 }, () => 'continue', new AbortController().signal)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KubeNetworkError);
+    expect((error as Error).message).toContain('a watch event is not JSON');
+  });
+
+  it('gives up on a watch whose headers never come, within the request deadline', async () => {
+    server = await startLoopback(() => undefined);
+    const c = new KubeClient({
+      target: {
+        server: server.url,
+        certificateAuthorityData: server.caData,
+        insecureSkipTlsVerify: false,
+        tlsServerName: undefined,
+      },
+      token: fakeToken(exp),
+      tokenExp: exp,
+      logger: recordingLogger(),
+      requestTimeoutMs: 500,
+    });
+    const started = Date.now();
+    const error = await c
+      .watch('/w', { timeoutSeconds: 60 }, () => 'continue', new AbortController().signal)
+      .catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(error).toBeInstanceOf(KubeNetworkError);
+    expect((error as Error).message).toContain('no complete answer within 0.5 s');
+  });
+
+  it('close() destroys a request under way', async () => {
+    let closed = false;
+    server = await startLoopback((_, res) => {
+      res.on('close', () => (closed = true));
+    });
+    const c = client(server);
+    const pending = c.get('/x').catch((e: unknown) => e);
+    const s = server;
+    for (let i = 0; i < 200 && s.requests.length === 0; i++)
+      await new Promise((r) => setTimeout(r, 5));
+    c.close();
+    expect(await pending).toBeInstanceOf(KubeNetworkError);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(closed).toBe(true);
+  });
+});
+
+describe('KubeClient impersonation', () => {
+  it("sends the kubeconfig user's as, as-groups, as-uid and as-user-extra as kubectl does", async () => {
+    server = await startLoopback((_, res) => sendJson(res, 200, {}));
+    const c = new KubeClient({
+      target: {
+        server: server.url,
+        certificateAuthorityData: server.caData,
+        insecureSkipTlsVerify: false,
+        tlsServerName: undefined,
+      },
+      token: fakeToken(exp),
+      tokenExp: exp,
+      logger: recordingLogger(),
+      impersonation: impersonationOf({
+        as: 'deployer',
+        'as-groups': ['team-a', 'team-b'],
+        'as-uid': '1234',
+        'as-user-extra': { 'acme.com/project': ['web', 'api'], scopes: ['view'] },
+      }),
+    });
+    await c.get('/x');
+    const [r] = server.requests;
+    expect(r?.headers['impersonate-user']).toBe('deployer');
+    // One header line per group (node joins repeated request headers with ", " when reading).
+    expect(r?.headers['impersonate-group']).toBe('team-a, team-b');
+    expect(r?.headers['impersonate-uid']).toBe('1234');
+    expect(r?.headers['impersonate-extra-acme.com%2fproject']).toBe('web, api');
+    expect(r?.headers['impersonate-extra-scopes']).toBe('view');
+    expect(r?.headers.authorization).toBe(`Bearer ${fakeToken(exp)}`);
+  });
+
+  it('sends no Impersonate-* header without impersonation', async () => {
+    server = await startLoopback((_, res) => sendJson(res, 200, {}));
+    await client(server).get('/x');
+    const [r] = server.requests;
+    expect(Object.keys(r?.headers ?? {}).filter((h) => h.startsWith('impersonate-'))).toEqual([]);
+  });
 });

@@ -85,13 +85,23 @@ describe('ClusterConnection.preconnect', () => {
     expect((error as Error).message).toMatch(/ECONNREFUSED/);
   });
 
-  it('is a no-op through a proxy: each request opens its own tunnel', () => {
+  it('is a no-op through a proxy: the proxy agent opens its tunnel at the first request', async () => {
+    const proxy = createServer();
+    let connections = 0;
+    proxy.on('connection', (socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const { port } = proxy.address() as { port: number };
     const connection = new ClusterConnection(
       target('https://127.0.0.1:1', undefined),
-      new URL('http://127.0.0.1:2'),
+      new URL(`http://127.0.0.1:${port}`),
     );
     expect(() => connection.preconnect()).not.toThrow();
-    expect(connection.requestOptions().agent).toBeUndefined();
-    expect(connection.requestOptions().createConnection).toBeTypeOf('function');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(connections).toBe(0);
+    connection.close();
+    await new Promise<void>((r) => proxy.close(() => r()));
   });
 });

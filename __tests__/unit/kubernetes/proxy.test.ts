@@ -3,8 +3,9 @@ import { connect, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ActionError } from '../../../src/errors.js';
 import { KubeClient, KubeNetworkError } from '../../../src/kubernetes/client.js';
-import { exempt, proxyFor } from '../../../src/kubernetes/proxy.js';
+import { exempt, isLoopback, proxyFor } from '../../../src/kubernetes/proxy.js';
 import { recordingLogger } from '../../../src/logger.js';
+import { startProxy, type TestProxy } from '../../fixtures/proxy.js';
 import { sendJson, startLoopback, type Loopback } from './loopback.js';
 
 describe('proxyFor (as Go net/http, i.e. kubectl)', () => {
@@ -162,5 +163,87 @@ describe('KubeClient through a CONNECT proxy', () => {
     expect(error).toBeInstanceOf(KubeNetworkError);
     expect((error as Error).message).toContain('answered CONNECT with HTTP 407');
     expect((error as KubeNetworkError).permanent).toBe(true);
+  });
+});
+
+describe('KubeClient through the fixture CONNECT proxy (client-node proxy agent)', () => {
+  let api: Loopback | undefined;
+  let fixture: TestProxy | undefined;
+  afterEach(async () => {
+    await api?.close();
+    await fixture?.close();
+    api = undefined;
+    fixture = undefined;
+  });
+
+  const through = (server: string, ca: string, proxyUrl: string) =>
+    new KubeClient({
+      target: {
+        server,
+        certificateAuthorityData: ca,
+        insecureSkipTlsVerify: false,
+        tlsServerName: undefined,
+      },
+      proxy: new URL(proxyUrl),
+      token: 't',
+      tokenExp: Date.now() / 1000 + 3600,
+      logger: recordingLogger(),
+      requestTimeoutMs: 5000,
+    });
+
+  it('verifies an API server addressed by IP against that IP, not the proxy (kubectl refuses too)', async () => {
+    // The certificate names 127.0.0.1 (the proxy's address) and kube.test, not 192.0.2.10 (a
+    // documentation address: the proxy fixture connects every tunnel to 127.0.0.1).
+    api = await startLoopback((_, res) => sendJson(res, 200, { kind: 'Deployment' }));
+    fixture = await startProxy();
+    const port = new URL(api.url).port;
+    const error = await through(`https://192.0.2.10:${port}`, api.caData, fixture.url)
+      .get('/x')
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KubeNetworkError);
+    expect((error as KubeNetworkError).tls).toBe(true);
+    expect((error as Error).message).toMatch(/192\.0\.2\.10/);
+    expect(api.requests).toHaveLength(0);
+    expect(fixture.records.map((r) => r.target)).toContain(`192.0.2.10:${port}`);
+    // The same server under a name its certificate has is accepted through the same proxy.
+    await expect(
+      through(`https://kube.test:${port}`, api.caData, fixture.url).get('/x'),
+    ).resolves.toEqual({ kind: 'Deployment' });
+  });
+
+  it('reuses one tunnel for several requests (one keep-alive agent)', async () => {
+    api = await startLoopback((_, res) => sendJson(res, 200, {}));
+    fixture = await startProxy();
+    const port = new URL(api.url).port;
+    const c = through(`https://kube.test:${port}`, api.caData, fixture.url);
+    for (let i = 0; i < 8; i++) await c.get('/x');
+    c.close();
+    expect(api.requests).toHaveLength(8);
+    expect(fixture.records.filter((r) => r.method === 'CONNECT')).toHaveLength(1);
+  });
+});
+
+describe('isLoopback (exact)', () => {
+  it.each([
+    ['127.0.0.1', true],
+    ['127.5.6.7', true],
+    ['localhost', true],
+    ['LOCALHOST', true],
+    ['::1', true],
+    ['[::1]', true],
+    ['::ffff:127.0.0.1', true],
+    ['127.attacker.example', false],
+    ['127.0.0.1.nip.io', false],
+    ['localhost.example', false],
+    ['128.0.0.1', false],
+    ['::2', false],
+  ])('%s: %s', (host, expected) => {
+    expect(isLoopback(host)).toBe(expected);
+  });
+
+  it('proxies a host name that merely starts with 127.', () => {
+    expect(
+      proxyFor(new URL('https://127.attacker.example:6443'), { HTTPS_PROXY: 'proxy:1' })?.url.href,
+    ).toBe('http://proxy:1/');
   });
 });

@@ -4,7 +4,9 @@
 'use strict';
 class ProxyAgent {
   constructor() {
-    throw new Error('undici is not bundled with oidc-deploy-action (HttpClient.getAgentDispatcher is not supported)');
+    throw new Error(
+      'undici is not bundled with oidc-deploy-action (HttpClient.getAgentDispatcher is not supported)',
+    );
   }
 }
 module.exports = { ProxyAgent };

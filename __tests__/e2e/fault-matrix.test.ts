@@ -488,6 +488,11 @@ describe('fault matrix', () => {
       try {
         record('Kubernetes API', '80 MB answer to a GET', front.requests.length - from, run);
         expect(run.seconds).toBeLessThan(30);
+        // Nothing was deployed from an answer the client could not take whole.
+        const stored = kube.get('apps/deployments', 'demo', name) as unknown as {
+          spec: { template: { spec: { containers: Array<{ image: string }> } } };
+        };
+        expect(stored.spec.template.spec.containers[0]?.image).toBe('nginx:1.26');
         expectFailure(run);
         expect(run.stdout + run.stderr).not.toContain('ERR_STRING_TOO_LONG');
         expectClean(run, secrets());

@@ -132,7 +132,10 @@ describe('leak guard with debug logging on', () => {
   it('chainguard mode with the Docker config fallback', async () => {
     await guarded(
       { 'chainguard-identity': IDENTITY, 'chainguard-issuer': chainguard.origin },
-      (run) => [run.outputs['chainguard-token'] as string, ...chainguard.refreshTokens],
+      (run) => [
+        ...jwtSecrets(run.outputs['chainguard-token'] as string),
+        ...chainguard.refreshTokens,
+      ],
       { outputs: ['chainguard-token'] },
     );
   });

@@ -4,6 +4,7 @@ import { AWS_VARIABLES } from './aws/variables.js';
 import { CREDENTIAL_DIR_PREFIX } from './credential-files.js';
 import type { Logger } from './logger.js';
 import { STATE } from './state.js';
+import { foreign } from './untrusted.js';
 
 export interface PostIo extends Logger {
   getState(name: string): string;
@@ -51,7 +52,7 @@ function restoreDockerConfig(io: PostIo): void {
   io.exportVariable('DOCKER_CONFIG', typeof previous === 'string' ? previous : '');
   io.info(
     typeof previous === 'string' && previous
-      ? `Restored DOCKER_CONFIG to ${previous}`
+      ? `Restored DOCKER_CONFIG to ${foreign(previous)}`
       : 'Reset DOCKER_CONFIG (docker uses ~/.docker again)',
   );
 }

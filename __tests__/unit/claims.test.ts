@@ -1,5 +1,8 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ActionError } from '../../src/errors.js';
+import { createHttpClient } from '../../src/http.js';
 import { claimRows, decodeClaims, expiresIn, verifyIdToken } from '../../src/oidc/claims.js';
 import { startIssuer, type Issuer } from '../fixtures/issuer.js';
 
@@ -76,6 +79,41 @@ describe('claims', () => {
     ];
     for (const [token, audience, reason] of cases) {
       await expect(verifyIdToken(token, decodeClaims(token), audience)).rejects.toThrow(reason);
+    }
+  });
+
+  it('ends discovery against an issuer that trickles it, and escapes what the issuer names', async () => {
+    const trickler = createServer((req, res) => {
+      if (req.url?.startsWith('/hostile')) {
+        res.end(JSON.stringify({ issuer: '::add-mask::x\n::set-env name=A::b', jwks_uri: 'x' }));
+        return;
+      }
+      res.writeHead(200);
+      const timer = setInterval(() => res.write(' '), 50);
+      res.on('close', () => clearInterval(timer));
+    });
+    await new Promise<void>((resolve) => trickler.listen(0, '127.0.0.1', resolve));
+    const origin = `http://127.0.0.1:${(trickler.address() as AddressInfo).port}`;
+    try {
+      const slow = await issuer.mint({ iss: origin });
+      const started = Date.now();
+      await expect(
+        verifyIdToken(slow, decodeClaims(slow), undefined, createHttpClient(1000, 300)),
+      ).rejects.toThrow(
+        `verify-token: could not fetch the discovery document from ${origin}/.well-known/openid-configuration: no complete answer from ${origin} within 300ms.`,
+      );
+      expect(Date.now() - started).toBeLessThan(1500);
+
+      const hostile = await issuer.mint({ iss: `${origin}/hostile` });
+      const error = await verifyIdToken(hostile, decodeClaims(hostile), undefined).catch(
+        (e: unknown) => e as ActionError,
+      );
+      expect((error as ActionError).message).toContain(
+        'names issuer "\\u003a:add-mask::x\\n::set-env name=A::b"',
+      );
+    } finally {
+      trickler.closeAllConnections();
+      trickler.close();
     }
   });
 });

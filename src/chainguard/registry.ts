@@ -14,6 +14,7 @@ import { runDocker as runDockerProcess, type DockerResult } from '../docker.js';
 import { bodyExcerpt } from '../http.js';
 import type { Logger } from '../logger.js';
 import { STATE } from '../state.js';
+import { foreign } from '../untrusted.js';
 import type { RegistryLogin } from './index.js';
 
 export const REGISTRY_USERNAME = '_token';
@@ -123,7 +124,9 @@ function readExistingConfig(path: string, logger: Logger): Record<string, unknow
   } catch {
     // Reported below; its content is never echoed (it holds credentials).
   }
-  logger.warning(`${path} is not a JSON object; the new Docker config starts without its entries.`);
+  logger.warning(
+    `${foreign(path)} is not a JSON object; the new Docker config starts without its entries.`,
+  );
   return {};
 }
 
@@ -169,7 +172,7 @@ function linkSiblings(originalDir: string, dir: string, logger: Logger): void {
       symlinkSync(join(originalDir, entry), join(dir, entry));
     } catch (error) {
       logger.warning(
-        `Could not link ${join(originalDir, entry)} into the new Docker config: ${error instanceof Error ? error.message : String(error)}`,
+        `Could not link ${foreign(join(originalDir, entry))} into the new Docker config: ${foreign(error instanceof Error ? error.message : String(error))}`,
       );
     }
   }

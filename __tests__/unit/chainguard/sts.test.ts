@@ -1,4 +1,6 @@
 import { SignJWT } from 'jose';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exchangeToken, parseExchange } from '../../../src/chainguard/sts.js';
 import { ActionError } from '../../../src/errors.js';
@@ -159,5 +161,40 @@ describe('exchangeToken against the local STS', () => {
     await expect(exchangeToken(request({ issuer: 'http://127.0.0.1:1' }))).rejects.toThrow(
       /exchange at http:\/\/127\.0\.0\.1:1\/sts\/exchange failed: .*ECONNREFUSED/,
     );
+  });
+
+  it('ends the exchange by the policy deadline against an STS that trickles its answer', async () => {
+    const trickler = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const timer = setInterval(() => res.write(' '), 50);
+      res.on('close', () => clearInterval(timer));
+    });
+    await new Promise<void>((resolve) => trickler.listen(0, '127.0.0.1', resolve));
+    const origin = `http://127.0.0.1:${(trickler.address() as AddressInfo).port}`;
+    try {
+      const started = Date.now();
+      await expect(
+        exchangeToken(
+          request({
+            issuer: origin,
+            policy: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, deadlineMs: 400 },
+          }),
+        ),
+      ).rejects.toThrow(`failed: no complete answer from ${origin} within 400ms`);
+      expect(Date.now() - started).toBeLessThan(1500);
+    } finally {
+      trickler.closeAllConnections();
+      trickler.close();
+    }
+  });
+
+  it('escapes the gateway message in its retry line', async () => {
+    const logger = recordingLogger();
+    sts.faults.push({ status: 503, code: 14, message: 'down\n::set-env name=A::b' });
+    await exchangeToken(request({ logger }));
+    expect(logger.lines.join('\n')).toMatch(
+      /^Chainguard token exchange: the STS answered HTTP 503 \(down ::set-env name=A::b\); retrying/m,
+    );
+    expect(logger.lines.some((line) => /^::/.test(line) || line.includes('\n'))).toBe(false);
   });
 });

@@ -164,6 +164,33 @@ export const BAD_INPUTS: BadInputCase[] = [
     names: 'kubeconfig',
   },
   {
+    // kubectl reads a kubeconfig as YAML 1.1: a plain `yes` is true (docs/design.md).
+    title: 'kubeconfig skipping TLS verification with `yes`',
+    inputs: { kubeconfig: kubeconfig({ server: 'https://k', 'insecure-skip-tls-verify': 'yes' }) },
+    names: 'kubeconfig',
+  },
+  {
+    title: 'kubeconfig boolean that is a quoted string',
+    inputs: {
+      kubeconfig: kubeconfig({ ...GOOD_CLUSTER, 'insecure-skip-tls-verify': 'true' }),
+    },
+    names: 'kubeconfig',
+  },
+  {
+    title: 'kubeconfig context namespace with a line break',
+    inputs: {
+      kubeconfig: kubeconfig(GOOD_CLUSTER, {
+        contexts: [
+          {
+            name: 'ctx',
+            context: { cluster: 'c', user: 'u', namespace: 'web\n::set-output name=x::y' },
+          },
+        ],
+      }),
+    },
+    names: 'kubeconfig',
+  },
+  {
     title: 'kubeconfig current-context that does not exist',
     inputs: { kubeconfig: kubeconfig(GOOD_CLUSTER, { 'current-context': 'nope' }) },
     names: 'kubeconfig',

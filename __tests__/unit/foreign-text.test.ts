@@ -111,8 +111,11 @@ describe.each(hostile)('foreign text (%s) from a cluster', (_, text) => {
         currentRevision: `db-1${text}`,
       },
     };
-    const done = { ...statefulSet, status: { ...statefulSet.status, updateRevision: 'x' } };
-    done.status.currentRevision = 'x';
+    // Both revisions equal: the "complete" line names the current one.
+    const done: Workload = {
+      ...statefulSet,
+      status: { ...statefulSet.status, updateRevision: `db-1${text}` },
+    };
     expectInert([
       rolloutStatus('deployment', deployment).message,
       rolloutStatus('daemonset', {
@@ -121,7 +124,9 @@ describe.each(hostile)('foreign text (%s) from a cluster', (_, text) => {
         status: { observedGeneration: 1, desiredNumberScheduled: 2 },
       }).message,
       rolloutStatus('statefulset', statefulSet).message,
+      rolloutStatus('statefulset', done).message,
     ]);
+    expect(rolloutStatus('statefulset', done)).toMatchObject({ done: true });
     expect(rolloutStatus('statefulset', statefulSet).message).toMatch(
       /^waiting for statefulset rolling update to complete 0 pods at revision db-2/,
     );

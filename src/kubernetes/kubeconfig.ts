@@ -362,7 +362,7 @@ function checkCluster(
     } else if (value !== undefined && typeof value !== 'boolean') {
       throw new ActionError(
         `${where} has ${key}: "${printable(String(value))}", which is not a boolean.`,
-        `Write ${key}: true or ${key}: false (kubectl also reads yes/no, on/off, y/n unquoted; a quoted value or a number is an error for kubectl too).`,
+        'Write true or false, without quotes (kubectl cannot load it either).',
       );
     }
   }
@@ -390,7 +390,7 @@ function checkContextNamespace(contextName: string, value: unknown): string | un
   if (typeof value !== 'string' || !isDnsLabel(value)) {
     throw new ActionError(
       `Input "kubeconfig": context "${printable(contextName)}" has namespace "${printable(String(value))}", which is not a valid namespace name.`,
-      'A namespace is a DNS label: at most 63 lowercase letters, digits and "-", starting and ending with a letter or digit. Fix the context, or set input "namespace".',
+      'Fix the namespace of that context (a DNS label), or set input "namespace".',
     );
   }
   return value;

@@ -253,3 +253,24 @@ describe('the deploy through HTTPS_PROXY (as kubectl)', () => {
     expect(proxy.records.length).toBe(atOnce);
   });
 });
+
+describe('bounded requests', () => {
+  it('ends promptly after a rollout timeout while a list hangs: the abandoned request is destroyed', async () => {
+    server.faults.push({
+      match: { resource: 'deployments', verb: 'list', watch: false },
+      kind: 'slow',
+      delayMs: 60_000,
+    });
+    const options = deploy();
+    const run = await runAction({
+      ...options,
+      inputs: { ...options.inputs, 'rollout-timeout': '3s' },
+    });
+    server.faults.length = 0;
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    expect(run.stdout).toContain('timed out waiting for the condition');
+    // 3 s of rollout-timeout, then the diagnosis; not the 30 s request deadline, nor the 60 s.
+    expect(run.seconds).toBeLessThan(12);
+    expect(run.stderr).toBe('');
+  });
+});

@@ -14,6 +14,7 @@ import { HttpClient as ToolkitClient } from '@actions/http-client';
 import type { RequestHandler } from '@actions/http-client/lib/interfaces';
 import { formatDuration } from './duration.js';
 import type { Logger } from './logger.js';
+import { isLoopbackHost } from './loopback.js';
 import { foreign } from './untrusted.js';
 
 const USER_AGENT = 'oidc-deploy-action';
@@ -78,6 +79,12 @@ export function createHttpClient(
     const handler: RequestHandler = {
       prepareRequest: (options) => {
         options.signal = controller.signal;
+        // The library skips the proxy for every host that begins with `127.` (a prefix check).
+        // A name such as 127.example.com is no loopback address: it goes through the proxy like
+        // any other name (the library's tunnel agent, asked for a name it does not exempt).
+        if (proxiedAsLoopbackByMistake(options.host)) {
+          options.agent = client.getAgent(`${new URL(url).protocol}//non-loopback.invalid`);
+        }
         agent = options.agent;
         // Through a proxy the agent comes from `tunnel`, whose CONNECT is a request of its own:
         // it gets the signal too (tunnel copies proxyOptions into it), or a proxy that never
@@ -133,6 +140,15 @@ export function createHttpClient(
     get: (url, headers, deadlineMs, onSent) => send('GET', url, null, headers, deadlineMs, onSent),
     post: (url, body, headers, deadlineMs) => send('POST', url, body, headers, deadlineMs),
   };
+}
+
+/** A host the library takes for loopback (`127.` prefix) that is not, while a proxy is set. */
+function proxiedAsLoopbackByMistake(host: string | null | undefined): boolean {
+  if (!host || !host.startsWith('127.') || isLoopbackHost(host)) return false;
+  const env = process.env;
+  return Boolean(
+    env['https_proxy'] || env['HTTPS_PROXY'] || env['http_proxy'] || env['HTTP_PROXY'],
+  );
 }
 
 /**

@@ -138,7 +138,8 @@ export function summaryFindings(summary: string): string[] {
   const prose = summary.replace(/^\s*```[^\n]*\n[\s\S]*?^\s*```[^\n]*$/gm, '');
   const tag = /<(?!\/?(details|summary)>)\/?[a-z!][^>]*>/i.exec(prose);
   if (tag) findings.push(`a raw HTML tag: ${tag[0]}`);
-  const link = /\]\([^)]*\)/.exec(prose);
+  // `\]` is a literal bracket: only an unescaped `](` closes a link text.
+  const link = /(?<!\\)\]\([^)]*\)/.exec(prose);
   if (link) findings.push(`a Markdown link: ${link[0]}`);
   if (prose.includes('hostile|pipe')) findings.push('an unescaped | from foreign text');
   return findings;

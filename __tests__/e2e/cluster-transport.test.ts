@@ -230,6 +230,23 @@ describe('the deploy through HTTPS_PROXY (as kubectl)', () => {
     expect(findLeaks(run, jwtSecrets(issuer.issued.at(-1) as string))).toEqual([]);
   });
 
+  it('refuses an API server addressed by an IP its certificate does not name, through the proxy', async () => {
+    // The fixture's certificate names 127.0.0.1 (also the proxy's address), not 192.0.2.10 (a
+    // documentation address: the proxy fixture connects every tunnel to 127.0.0.1).
+    const byIp = server
+      .kubeconfig(undefined, { namespace: 'demo' })
+      .replace(server.url, server.url.replace('127.0.0.1', '192.0.2.10'));
+    const before = proxy.records.length;
+    const options = deploy(byIp);
+    const run = await runAction({ ...options, env: { ...options.env, HTTPS_PROXY: proxy.url } });
+    expect(run.code).toBe(1);
+    expect(proxy.records.slice(before).map((r) => r.method)).toContain('CONNECT');
+    expect(run.stdout).toMatch(/::error::Could not reach the cluster to .*192\.0\.2\.10/);
+    expect(run.stdout).toContain(
+      "The API server's certificate was not signed by the kubeconfig's CA",
+    );
+  });
+
   it("prefers the kubeconfig's proxy-url, and goes direct for NO_PROXY and loopback", async () => {
     // proxy-url wins over an HTTPS_PROXY that would not work.
     const withProxyUrl = named().replace(/(\n\s+)server: /, `$1proxy-url: ${proxy.url}$1server: `);

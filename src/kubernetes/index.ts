@@ -62,18 +62,23 @@ export function prepareKubernetes(
     // (also in refresh mode: the plugin would only fetch the same token again).
     const proxy = proxyFor(new URL(plan.target.server), env, plan.cluster['proxy-url']);
     const impersonation = impersonationOf(plan.userKeep);
-    // The cluster client (@kubernetes/client-node, its own chunk) loads while the ID token is
-    // requested; nothing in it is needed to check the inputs.
-    const connection = import('./connection.js').then(
-      ({ ClusterConnection }) => new ClusterConnection(plan.target, proxy?.url, impersonation),
-    );
-    connection.catch(() => undefined);
-    cluster = { proxy, impersonation, connection };
+    // The cluster client (@kubernetes/client-node, its own chunk of ~0.5 MB) is loaded once the
+    // ID token request is on its way, so that compiling it overlaps the wait for the token
+    // instead of delaying the request; a run that was not told (tests) loads it when it starts.
+    let connection: Promise<ClusterConnection> | undefined;
+    const connect = () => {
+      connection ??= import('./connection.js').then(
+        ({ ClusterConnection }) => new ClusterConnection(plan.target, proxy?.url, impersonation),
+      );
+      connection.catch(() => undefined);
+      return connection;
+    };
+    cluster = { proxy, impersonation, connect };
   }
   return {
     run: (ctx) => runKubernetes(settings, plan, pluginPath, cluster, ctx),
     whileTokenIsRequested: () => {
-      cluster?.connection.then(
+      cluster?.connect().then(
         (c) => c.preconnect(),
         () => undefined,
       );
@@ -84,7 +89,7 @@ export function prepareKubernetes(
 interface Cluster {
   proxy: ReturnType<typeof proxyFor>;
   impersonation: Impersonation;
-  connection: Promise<ClusterConnection>;
+  connect: () => Promise<ClusterConnection>;
 }
 
 /**
@@ -134,7 +139,7 @@ async function runKubernetes(
   }
   const client = new KubeClient({
     target,
-    connection: cluster.connection,
+    connection: cluster.connect(),
     token: ctx.token,
     tokenExp: ctx.claims.exp,
     renewToken: ctx.renewToken,

@@ -105,3 +105,37 @@ describe('ClusterConnection.preconnect', () => {
     await new Promise<void>((r) => proxy.close(() => r()));
   });
 });
+
+describe("HttpsLibrary at client-node's httpApi extension point", () => {
+  it('serves a typed AppsV1Api call over the same keep-alive agent, with the KubeConfig credentials', async () => {
+    const { AppsV1Api, ServerConfiguration, createConfiguration, wrapHttpLibrary } =
+      await import('@kubernetes/client-node');
+    server = await startLoopback((_, res) =>
+      sendJson(res, 200, {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'web', namespace: 'demo' },
+      }),
+    );
+    const connection = new ClusterConnection(target(server.url, server.caData));
+    connection.setToken('typed-token');
+    const apps = new AppsV1Api(
+      createConfiguration({
+        baseServer: new ServerConfiguration(server.url, {}),
+        authMethods: { default: connection.kubeConfig },
+        httpApi: wrapHttpLibrary(connection.library),
+      }),
+    );
+    const first = await apps.readNamespacedDeployment({ name: 'web', namespace: 'demo' });
+    await apps.readNamespacedDeployment({ name: 'web', namespace: 'demo' });
+    expect(first.metadata?.name).toBe('web');
+    expect(server.requests.map((r) => r.path)).toEqual([
+      '/apis/apps/v1/namespaces/demo/deployments/web',
+      '/apis/apps/v1/namespaces/demo/deployments/web',
+    ]);
+    expect(server.requests[0]?.headers.authorization).toBe('Bearer typed-token');
+    // One TLS connection for both: the agent client-node would make per request is not used.
+    expect(server.connections()).toBe(1);
+    connection.close();
+  });
+});

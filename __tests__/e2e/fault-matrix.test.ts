@@ -368,7 +368,8 @@ describe('fault matrix', () => {
           body: JSON.stringify({ value: await issuer.mint() }),
           intervalMs: 1000,
         }),
-        60,
+        // The token request, retries included, ends 60 s after it starts (src/oidc/token.ts).
+        70,
       ],
       [
         'ID token',

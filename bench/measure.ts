@@ -108,7 +108,8 @@ export async function loadedFiles(
  * deploy and its rollout watch), found by strings only that code contains.
  */
 export function kubernetesChunks(): Set<string> {
-  const markers = ['successfully rolled out', 'strategic-merge-patch+json'];
+  // Our Kubernetes code, and @kubernetes/client-node (its models' type names).
+  const markers = ['successfully rolled out', 'strategic-merge-patch+json', '"V1PodSpec"'];
   return new Set(
     readdirSync(DIST).filter((file) => {
       if (!file.endsWith('.js')) return false;

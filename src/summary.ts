@@ -111,8 +111,7 @@ export async function writeSummary(
   result: Result,
   showClaims: boolean,
 ): Promise<void> {
-  // A runner without a job summary (an old one, or act): nothing to write, nothing to warn about.
-  if (!process.env['GITHUB_STEP_SUMMARY']) return;
+  // @actions/core finds the summary file (GITHUB_STEP_SUMMARY); a runner without one is a warning.
   try {
     await core.summary.addRaw(renderSummary(claims, result, showClaims), true).write();
   } catch (error) {
@@ -125,7 +124,6 @@ export async function writeSummary(
 /** A failed step's summary: the error and its hint, so the run page says why without the log. */
 export async function writeFailureSummary(message: string): Promise<void> {
   const fence = '`'.repeat(3);
-  if (!process.env['GITHUB_STEP_SUMMARY']) return;
   try {
     await core.summary
       .addRaw(

@@ -86,7 +86,7 @@ export interface KubeClientOptions {
   /** Who the kubeconfig user acts as (sent as Impersonate-* headers). */
   impersonation?: Impersonation | undefined;
   /**
-   * Made earlier for `target` and `proxy` (maybe still loading, maybe preconnected); else the
+   * Made earlier for `target` and `proxy` (maybe still loading); else the
    * client makes it.
    */
   connection?: ClusterConnection | Promise<ClusterConnection> | undefined;

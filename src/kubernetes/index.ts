@@ -77,12 +77,8 @@ export function prepareKubernetes(
   }
   return {
     run: (ctx) => runKubernetes(settings, plan, pluginPath, cluster, ctx),
-    whileTokenIsRequested: () => {
-      cluster?.connect().then(
-        (c) => c.preconnect(),
-        () => undefined,
-      );
-    },
+    // Loading the client (and building its KubeConfig) overlaps the wait for the token.
+    whileTokenIsRequested: () => void cluster?.connect(),
   };
 }
 

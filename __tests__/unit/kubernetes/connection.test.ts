@@ -32,77 +32,48 @@ function clientOver(connection: ClusterConnection, t: ClusterTarget): KubeClient
   });
 }
 
-async function until(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
-}
-
-/**
- * Preconnects to `t`, lets that connection fail (on the client's side, so the server never
- * counts it), then sends the first request: what it rejects with.
- */
-async function afterFailedPreconnect(t: ClusterTarget): Promise<unknown> {
+/** The first request over a fresh connection to `t`: what it rejects with. */
+async function firstRequestError(t: ClusterTarget): Promise<unknown> {
   const connection = new ClusterConnection(t);
-  connection.preconnect();
-  await new Promise((r) => setTimeout(r, 50));
-  return clientOver(connection, t)
-    .get('/api')
-    .catch((e: unknown) => e);
+  try {
+    return await clientOver(connection, t)
+      .get('/api')
+      .catch((e: unknown) => e);
+  } finally {
+    connection.close();
+  }
 }
 
-describe('ClusterConnection.preconnect', () => {
-  it('opens the connection before any request, and the first request uses it', async () => {
+describe('ClusterConnection', () => {
+  it("sends every request over one keep-alive connection made from the KubeConfig's TLS settings", async () => {
     server = await startLoopback((_, res) => sendJson(res, 200, { kind: 'Deployment' }));
     const t = target(server.url, server.caData);
     const connection = new ClusterConnection(t);
-    connection.preconnect();
-    const s = server;
-    await until(() => s.connections() === 1);
-    expect(server.connections()).toBe(1);
-    expect(server.requests).toHaveLength(0);
-
     const client = clientOver(connection, t);
     await client.get('/apis/apps/v1/namespaces/demo/deployments/web');
-    expect(server.requests).toHaveLength(1);
+    await client.get('/apis/apps/v1/namespaces/demo/deployments/web');
+    expect(server.requests).toHaveLength(2);
     expect(server.connections()).toBe(1);
+    connection.close();
   });
 
-  it('drops a connection whose certificate is refused; the first request reports it', async () => {
+  it('refuses a certificate the kubeconfig does not trust, before any request reaches the server', async () => {
     server = await startLoopback((_, res) => sendJson(res, 200, {}));
     // No CA: the self-signed server certificate is not trusted.
-    const error = await afterFailedPreconnect(target(server.url, undefined));
+    const error = await firstRequestError(target(server.url, undefined));
     expect(error).toBeInstanceOf(KubeNetworkError);
     expect((error as KubeNetworkError).tls).toBe(true);
     expect(server.requests).toHaveLength(0);
   });
 
-  it('survives a server that is not listening; the first request reports it', async () => {
+  it('reports a server that is not listening', async () => {
     const closed = createServer();
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
     const { port } = closed.address() as { port: number };
     await new Promise<void>((r) => closed.close(() => r()));
-    const error = await afterFailedPreconnect(target(`https://127.0.0.1:${port}`, undefined));
+    const error = await firstRequestError(target(`https://127.0.0.1:${port}`, undefined));
     expect(error).toBeInstanceOf(KubeNetworkError);
     expect((error as Error).message).toMatch(/ECONNREFUSED/);
-  });
-
-  it('is a no-op through a proxy: the proxy agent opens its tunnel at the first request', async () => {
-    const proxy = createServer();
-    let connections = 0;
-    proxy.on('connection', (socket) => {
-      connections++;
-      socket.destroy();
-    });
-    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-    const { port } = proxy.address() as { port: number };
-    const connection = new ClusterConnection(
-      target('https://127.0.0.1:1', undefined),
-      new URL(`http://127.0.0.1:${port}`),
-    );
-    expect(() => connection.preconnect()).not.toThrow();
-    await new Promise((r) => setTimeout(r, 50));
-    expect(connections).toBe(0);
-    connection.close();
-    await new Promise<void>((r) => proxy.close(() => r()));
   });
 });
 
@@ -123,7 +94,7 @@ describe("HttpsLibrary at client-node's httpApi extension point", () => {
       createConfiguration({
         baseServer: new ServerConfiguration(server.url, {}),
         authMethods: { default: connection.kubeConfig },
-        httpApi: wrapHttpLibrary(connection.library),
+        httpApi: wrapHttpLibrary(await connection.library()),
       }),
     );
     const first = await apps.readNamespacedDeployment({ name: 'web', namespace: 'demo' });

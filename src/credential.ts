@@ -1,6 +1,7 @@
 // A client-go exec credential plugin (client.authentication.k8s.io/v1): kubectl, helm and
 // client libraries run it whenever their token is missing or expired, and it mints a fresh
 // ID token from the job's token endpoint. stdout carries nothing but the ExecCredential JSON.
+import { PLUGIN_ENV } from './aws/eks/plugin-env.js';
 import { formatError } from './errors.js';
 import type { Logger } from './logger.js';
 import { decodeClaims } from './oidc/claims.js';
@@ -38,14 +39,27 @@ try {
     mask: () => {},
     policy: PLUGIN_TOKEN_POLICY,
   });
-  const { exp } = decodeClaims(token);
-  const expiresAt = Math.max(Date.now() / 1000 + 1, exp - REFRESH_MARGIN_SECONDS);
+  let status: { token: string; expirationTimestamp: string };
+  if (process.env[PLUGIN_ENV.cluster]) {
+    // A kubeconfig written for EKS: the ID token assumes the role, the answer is an EKS token.
+    // Loaded only here, so the plain path stays as small as it was.
+    const { eksCredential } = await import('./aws/eks/plugin.js');
+    status = await eksCredential(process.env, token, audience ?? '', stderrLogger, () =>
+      requestIdToken({
+        audience,
+        env: process.env,
+        logger: stderrLogger,
+        mask: () => {},
+        policy: PLUGIN_TOKEN_POLICY,
+      }),
+    );
+  } else {
+    const { exp } = decodeClaims(token);
+    const expiresAt = Math.max(Date.now() / 1000 + 1, exp - REFRESH_MARGIN_SECONDS);
+    status = { token, expirationTimestamp: new Date(Math.floor(expiresAt) * 1000).toISOString() };
+  }
   process.stdout.write(
-    JSON.stringify({
-      apiVersion: execInfoApiVersion(),
-      kind: 'ExecCredential',
-      status: { token, expirationTimestamp: new Date(Math.floor(expiresAt) * 1000).toISOString() },
-    }) + '\n',
+    JSON.stringify({ apiVersion: execInfoApiVersion(), kind: 'ExecCredential', status }) + '\n',
   );
 } catch (error) {
   say(formatError(error).replace(/\n+/g, ' '));

@@ -31,9 +31,21 @@ export type KubeconfigSource =
   | { kind: 'kubeconfig'; text: string }
   | { kind: 'server'; server: string; certificateAuthorityData: string | undefined };
 
+/** `eks-cluster`: the server and CA come from EKS DescribeCluster, the user is an EKS token. */
+export interface EksSource {
+  kind: 'eks';
+  cluster: string;
+  /** Explicit EKS API endpoint (input or AWS_ENDPOINT_URL_EKS); undefined: the regional one. */
+  eksEndpoint: string | undefined;
+  /** The role to assume, as aws mode reads it (role, region, session, duration, STS endpoint). */
+  aws: AwsSettings;
+  /** `eks-export-aws-credentials`: export the AWS variables as aws mode does. */
+  exportAwsCredentials: boolean;
+}
+
 export interface KubernetesSettings extends CommonSettings {
   mode: 'kubernetes';
-  source: KubeconfigSource;
+  source: KubeconfigSource | EksSource;
   insecureSkipTlsVerify: boolean;
   context: string | undefined;
   namespace: string | undefined;
@@ -90,6 +102,7 @@ const KUBERNETES_INPUTS = [
 // never in these lists: a runner passes every default, so "given" cannot be told from "defaulted".
 const AWS_INPUTS = ['role-to-assume', 'aws-region', 'role-session-name', 'sts-endpoint'] as const;
 const CHAINGUARD_INPUTS = ['chainguard-identity'] as const;
+const EKS_INPUTS = ['eks-cluster', 'eks-endpoint'] as const;
 
 /** Input text, trimmed; '' when not given (as core.getInput). */
 type InputReader = (name: string) => string;
@@ -110,7 +123,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   };
   switch (mode) {
     case 'kubernetes':
-      return readKubernetes(input, common);
+      return readKubernetes(input, common, env);
     case 'aws':
       return readAws(input, common, env);
     case 'chainguard':
@@ -120,6 +133,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
         ...KUBERNETES_INPUTS,
         ...AWS_INPUTS,
         ...CHAINGUARD_INPUTS,
+        ...EKS_INPUTS,
       ]);
       return { mode: 'token', ...common };
   }
@@ -137,9 +151,11 @@ function pickMode(input: InputReader): Mode {
     return given as Mode;
   }
   const candidates: Array<[Mode, string]> = [];
-  if (input('role-to-assume')) candidates.push(['aws', 'role-to-assume']);
+  // With eks-cluster, role-to-assume is the role the EKS token is made with: kubernetes mode.
+  if (input('role-to-assume') && !input('eks-cluster')) candidates.push(['aws', 'role-to-assume']);
   if (input('chainguard-identity')) candidates.push(['chainguard', 'chainguard-identity']);
-  if (input('kubeconfig')) candidates.push(['kubernetes', 'kubeconfig']);
+  if (input('eks-cluster')) candidates.push(['kubernetes', 'eks-cluster']);
+  else if (input('kubeconfig')) candidates.push(['kubernetes', 'kubeconfig']);
   else if (input('server')) candidates.push(['kubernetes', 'server']);
   const [first, second] = candidates;
   if (first && !second) return first[0];
@@ -151,7 +167,7 @@ function pickMode(input: InputReader): Mode {
   }
   throw new ActionError(
     'Input "mode" is empty and no input picks one.',
-    'Set "mode" to kubernetes, aws, chainguard or token, or give "kubeconfig"/"server" (kubernetes), "role-to-assume" (aws) or "chainguard-identity" (chainguard).',
+    'Set "mode" to kubernetes, aws, chainguard or token, or give "kubeconfig"/"server"/"eks-cluster" (kubernetes), "role-to-assume" (aws) or "chainguard-identity" (chainguard).',
   );
 }
 
@@ -191,13 +207,24 @@ function optionalAudience(input: InputReader): string | undefined {
 
 // ---------------------------------------------------------------- kubernetes
 
-function readKubernetes(input: InputReader, common: CommonSettings): KubernetesSettings {
-  rejectForeignInputs(input, 'kubernetes', [...AWS_INPUTS, ...CHAINGUARD_INPUTS]);
+function readKubernetes(
+  input: InputReader,
+  common: CommonSettings,
+  env: NodeJS.ProcessEnv,
+): KubernetesSettings {
+  const eks = input('eks-cluster') !== '';
+  rejectForeignInputs(
+    input,
+    'kubernetes',
+    eks ? CHAINGUARD_INPUTS : [...AWS_INPUTS, ...CHAINGUARD_INPUTS, ...EKS_INPUTS],
+  );
   const kubeconfig = core.getInput('kubeconfig', { trimWhitespace: false });
   const server = input('server');
   const caData = input('certificate-authority-data');
-  let source: KubeconfigSource;
-  if (kubeconfig.trim() && server) {
+  let source: KubeconfigSource | EksSource;
+  if (eks) {
+    source = readEksSource(input, common, env);
+  } else if (kubeconfig.trim() && server) {
     throw new ActionError(
       'Inputs "kubeconfig" and "server" were both given.',
       'Give a kubeconfig, or build one from "server" and "certificate-authority-data", not both.',
@@ -274,6 +301,8 @@ function readKubernetes(input: InputReader, common: CommonSettings): KubernetesS
   return {
     mode: 'kubernetes',
     ...common,
+    // EKS: the ID token goes to STS, so its audience is aws mode's.
+    ...(source.kind === 'eks' ? { audience: source.aws.audience } : {}),
     source,
     insecureSkipTlsVerify: booleanInput('insecure-skip-tls-verify', false),
     context,
@@ -448,8 +477,15 @@ export function partitionOf(region: string): string {
   return 'aws';
 }
 
-function readAws(input: InputReader, common: CommonSettings, env: NodeJS.ProcessEnv): AwsSettings {
-  rejectForeignInputs(input, 'aws', [...KUBERNETES_INPUTS, ...CHAINGUARD_INPUTS]);
+function readAws(
+  input: InputReader,
+  common: CommonSettings,
+  env: NodeJS.ProcessEnv,
+  forEks = false,
+): AwsSettings {
+  if (!forEks) {
+    rejectForeignInputs(input, 'aws', [...KUBERNETES_INPUTS, ...CHAINGUARD_INPUTS, ...EKS_INPUTS]);
+  }
   const roleArn = input('role-to-assume');
   if (!roleArn) {
     throw new ActionError(
@@ -567,12 +603,62 @@ function describe(name: string): string {
   return /^[A-Z_]+$/.test(name) ? `Environment variable ${name}` : `Input "${name}"`;
 }
 
+// ---------------------------------------------------------------- eks
+
+// EKS's CreateCluster rule for a cluster name.
+const EKS_CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
+
+/** `eks-cluster` and what goes with it: the role (read as aws mode does) and the EKS endpoint. */
+function readEksSource(
+  input: InputReader,
+  common: CommonSettings,
+  env: NodeJS.ProcessEnv,
+): EksSource {
+  const cluster = input('eks-cluster');
+  if (!EKS_CLUSTER_NAME.test(cluster)) {
+    throw new ActionError(
+      `Input "eks-cluster" is "${printable(cluster)}", which is not an EKS cluster name.`,
+      'A cluster name is 1 to 100 letters, digits, "-" and "_", starting with a letter or digit (aws eks list-clusters lists them).',
+    );
+  }
+  for (const name of ['kubeconfig', 'server', 'certificate-authority-data']) {
+    if (input(name)) {
+      throw new ActionError(
+        `Inputs "eks-cluster" and "${name}" were both given.`,
+        `With eks-cluster the server and its CA come from EKS (DescribeCluster): remove "${name}".`,
+      );
+    }
+  }
+  if (!input('role-to-assume')) {
+    throw new ActionError(
+      'Input "eks-cluster" needs input "role-to-assume".',
+      'Give the ARN of the role the EKS token is made with, e.g. arn:aws:iam::123456789012:role/deploy (docs/aws.md, EKS).',
+    );
+  }
+  if (!input('aws-region')) {
+    throw new ActionError(
+      'Input "eks-cluster" needs input "aws-region".',
+      "Give the cluster's region, e.g. eu-west-1.",
+    );
+  }
+  const aws = readAws(input, common, env, true);
+  const endpointInput = input('eks-endpoint') || env['AWS_ENDPOINT_URL_EKS']?.trim() || '';
+  const endpointName = input('eks-endpoint') ? 'eks-endpoint' : 'AWS_ENDPOINT_URL_EKS';
+  return {
+    kind: 'eks',
+    cluster,
+    eksEndpoint: endpointInput ? checkServiceUrl(endpointName, endpointInput) : undefined,
+    aws,
+    exportAwsCredentials: booleanInput('eks-export-aws-credentials', true),
+  };
+}
+
 // ---------------------------------------------------------------- chainguard
 
 const CHAINGUARD_IDENTITY = /^[0-9a-f]{40}(\/[0-9a-f]{16})*$/;
 
 function readChainguard(input: InputReader, common: CommonSettings): ChainguardSettings {
-  rejectForeignInputs(input, 'chainguard', [...KUBERNETES_INPUTS, ...AWS_INPUTS]);
+  rejectForeignInputs(input, 'chainguard', [...KUBERNETES_INPUTS, ...AWS_INPUTS, ...EKS_INPUTS]);
   const identity = input('chainguard-identity');
   if (!identity) {
     throw new ActionError(

@@ -125,31 +125,38 @@ function writeOutputs(result: Result): void {
       core.exportVariable('KUBECONFIG', result.kubeconfigPath);
       core.setOutput('kubeconfig-path', result.kubeconfigPath);
       if (result.workloads) core.setOutput('workloads', JSON.stringify(result.workloads));
+      // eks-cluster: aws mode's outputs too, and its exports unless eks-export-aws-credentials: false.
+      if (result.eks) writeAwsOutputs(result.eks.aws, result.eks.exportAwsCredentials);
       return;
-    case 'aws': {
-      const { credentials } = result;
-      if (result.maskAccountId) core.setSecret(result.accountId);
-      core.exportVariable('AWS_ACCESS_KEY_ID', credentials.accessKeyId);
-      core.exportVariable('AWS_SECRET_ACCESS_KEY', credentials.secretAccessKey);
-      core.exportVariable('AWS_SESSION_TOKEN', credentials.sessionToken);
-      core.exportVariable('AWS_REGION', result.region);
-      core.exportVariable('AWS_DEFAULT_REGION', result.region);
-      core.saveState(STATE.awsExported, 'true');
-      core.setOutput('aws-account-id', result.accountId);
-      core.setOutput('aws-role-arn', result.assumedRoleArn);
-      core.setOutput('aws-expiration', result.expiration);
-      if (result.outputCredentials) {
-        core.setOutput('aws-access-key-id', credentials.accessKeyId);
-        core.setOutput('aws-secret-access-key', credentials.secretAccessKey);
-        core.setOutput('aws-session-token', credentials.sessionToken);
-      }
+    case 'aws':
+      writeAwsOutputs(result, true);
       return;
-    }
     case 'chainguard':
       core.setOutput('chainguard-token', result.token);
       core.setOutput('chainguard-token-expiration', result.expiration);
       if (result.registry?.dockerConfig)
         core.exportVariable('DOCKER_CONFIG', result.registry.dockerConfig);
       return;
+  }
+}
+
+function writeAwsOutputs(result: AwsResult, exportCredentials: boolean): void {
+  const { credentials } = result;
+  if (result.maskAccountId) core.setSecret(result.accountId);
+  if (exportCredentials) {
+    core.exportVariable('AWS_ACCESS_KEY_ID', credentials.accessKeyId);
+    core.exportVariable('AWS_SECRET_ACCESS_KEY', credentials.secretAccessKey);
+    core.exportVariable('AWS_SESSION_TOKEN', credentials.sessionToken);
+    core.exportVariable('AWS_REGION', result.region);
+    core.exportVariable('AWS_DEFAULT_REGION', result.region);
+    core.saveState(STATE.awsExported, 'true');
+  }
+  core.setOutput('aws-account-id', result.accountId);
+  core.setOutput('aws-role-arn', result.assumedRoleArn);
+  core.setOutput('aws-expiration', result.expiration);
+  if (result.outputCredentials) {
+    core.setOutput('aws-access-key-id', credentials.accessKeyId);
+    core.setOutput('aws-secret-access-key', credentials.secretAccessKey);
+    core.setOutput('aws-session-token', credentials.sessionToken);
   }
 }

@@ -1,4 +1,5 @@
 import * as core from '@actions/core';
+import type { KubernetesResult } from './kubernetes/result.js';
 import type { Result } from './main.js';
 import { claimRows, type Claims } from './oidc/claims.js';
 import { foreign, foreignMarkdown as md } from './untrusted.js';
@@ -64,6 +65,7 @@ function modeRows(result: Result): string[][] {
             : 'static token',
         ],
         ['kubeconfig', `${codeSpan(result.kubeconfigPath)} (KUBECONFIG)`],
+        ...(result.eks ? eksRows(result.eks) : []),
       ];
     }
     case 'aws':
@@ -92,6 +94,19 @@ function modeRows(result: Result): string[][] {
         ],
       ];
   }
+}
+
+/** eks-cluster: the EKS cluster, the role its token is made with, and the AWS exports. */
+function eksRows(eks: NonNullable<KubernetesResult['eks']>): string[][] {
+  const { aws } = eks;
+  const role = aws.maskAccountId
+    ? aws.assumedRoleArn.replace(aws.accountId, '***')
+    : aws.assumedRoleArn;
+  return [
+    ['EKS cluster', `${md(eks.cluster)} (${md(eks.endpoint)})`],
+    ['EKS role', md(role)],
+    ['AWS credentials', eks.exportAwsCredentials ? `exported (${md(aws.region)})` : 'not exported'],
+  ];
 }
 
 /** A Markdown table of cells that are Markdown already (foreign parts through `md`). */

@@ -115,10 +115,14 @@ export function stsEndpointUrl(
   explicit: string | undefined,
 ): string {
   if (explicit) return new URL(explicit).href;
-  const suffix = region.startsWith('cn-')
+  return `https://sts.${region}.${dnsSuffix(region, partition)}/`;
+}
+
+/** The DNS suffix of a region's service endpoints (`amazonaws.com.cn` in China). */
+export function dnsSuffix(region: string, partition: string): string {
+  return region.startsWith('cn-')
     ? 'amazonaws.com.cn'
     : (PARTITION_SUFFIX[partition] ?? 'amazonaws.com');
-  return `https://sts.${region}.${suffix}/`;
 }
 
 /** The form body of STS AssumeRoleWithWebIdentity (AWS's API reference; docs/aws.md). */

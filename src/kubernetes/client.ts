@@ -78,8 +78,8 @@ export interface KubeClientOptions {
   token: string;
   /** `exp` of `token`, seconds since the epoch. */
   tokenExp: number;
-  /** Requests a fresh ID token (ctx.renewToken, which masks it). */
-  renewToken?: () => Promise<string>;
+  /** Requests a fresh ID token (ctx.renewToken, which masks it), or another token and its exp. */
+  renewToken?: () => Promise<string | { token: string; exp: number }>;
   logger: Logger;
   /** An http:// proxy to tunnel through (proxyFor: proxy-url, else HTTPS_PROXY, NO_PROXY). */
   proxy?: URL | undefined;
@@ -316,9 +316,10 @@ export class KubeClient {
       const renew = this.options.renewToken;
       const exp = this.tokenExp;
       this.renewing = (async () => {
-        const token = await renew();
+        const renewed = await renew();
+        const token = typeof renewed === 'string' ? renewed : renewed.token;
         this.token = token;
-        this.tokenExp = decodeClaims(token).exp;
+        this.tokenExp = typeof renewed === 'string' ? decodeClaims(token).exp : renewed.exp;
         (await this.connection).setToken(token);
         this.options.logger.info(
           `The ID token ${left <= 0 ? 'expired' : 'was about to expire'} (exp ${new Date(exp * 1000).toISOString()}) and the cluster refused it: requested a new one (exp ${new Date(this.tokenExp * 1000).toISOString()}) and continuing with it.`,

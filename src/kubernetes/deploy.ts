@@ -25,6 +25,8 @@ export interface DeployRequest {
   rolloutTimeoutMs: number;
   rollbackOnFailure: boolean;
   claims: Claims;
+  /** The 401 explanation when the token is not the ID token (EKS). */
+  explainUnauthorized?: (doing: string) => ActionError;
   /** GITHUB_REPOSITORY, GITHUB_SHA, GITHUB_RUN_ID for the change-cause annotation. */
   env: NodeJS.ProcessEnv;
   logger: Logger;
@@ -52,7 +54,12 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
   const { client, namespace, logger } = request;
   const kinds = request.workloads.map((w) => w.kind);
   const explain = (error: unknown, doing: string) =>
-    explainApiError(error, doing, { namespace, kinds, claims: request.claims });
+    explainApiError(error, doing, {
+      namespace,
+      kinds,
+      claims: request.claims,
+      unauthorized: request.explainUnauthorized,
+    });
 
   const planned = await validate(request, explain);
 

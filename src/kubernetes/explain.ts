@@ -203,10 +203,18 @@ function usernamePrefix(issuer: string): string {
 export function explainApiError(
   error: unknown,
   doing: string,
-  context: { namespace: string; kinds: WorkloadKind[]; claims: Claims },
+  context: {
+    namespace: string;
+    kinds: WorkloadKind[];
+    claims: Claims;
+    /** Explains a 401 of a token that is not the ID token (EKS). */
+    unauthorized?: ((doing: string) => ActionError) | undefined;
+  },
 ): unknown {
   if (error instanceof KubeApiError) {
-    if (error.statusCode === 401) return explainUnauthorized(doing, context.claims);
+    if (error.statusCode === 401) {
+      return context.unauthorized?.(doing) ?? explainUnauthorized(doing, context.claims);
+    }
     if (error.statusCode === 403) {
       return explainForbidden(error, doing, context.namespace, context.kinds);
     }

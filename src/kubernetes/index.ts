@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { EksAuth } from '../aws/eks/index.js';
 import { ActionError } from '../errors.js';
-import type { KubernetesSettings } from '../inputs.js';
+import type { EksSource, KubernetesSettings } from '../inputs.js';
 import type { ModeContext, PreparedMode } from '../mode.js';
 import type { Logger } from '../logger.js';
 import { KubeClient } from './client.js';
@@ -44,7 +45,9 @@ export function prepareKubernetes(
   settings: KubernetesSettings,
   logger: Logger,
   env: NodeJS.ProcessEnv,
+  eks?: EksAuth,
 ): PreparedMode<KubernetesResult> {
+  if (settings.source.kind === 'eks') return prepareEks(settings, settings.source, logger, env);
   const plan = planKubeconfig(
     {
       source: settings.source,
@@ -76,7 +79,7 @@ export function prepareKubernetes(
     cluster = { proxy, impersonation, connect };
   }
   return {
-    run: (ctx) => runKubernetes(settings, plan, pluginPath, cluster, ctx),
+    run: (ctx) => runKubernetes(settings, plan, pluginPath, cluster, ctx, eks),
     // Loading the client (and building its KubeConfig) overlaps the wait for the token.
     whileTokenIsRequested: () => void cluster?.connect(),
   };
@@ -98,18 +101,21 @@ async function runKubernetes(
   pluginPath: string | undefined,
   cluster: Cluster | undefined,
   ctx: ModeContext,
+  eks: EksAuth | undefined,
 ): Promise<KubernetesResult> {
   const credential: KubeCredential =
     pluginPath === undefined
-      ? { kind: 'static', token: ctx.token }
+      ? { kind: 'static', token: eks?.token ?? ctx.token }
       : {
           kind: 'refresh',
           command: process.execPath,
           args: [pluginPath],
-          env:
-            ctx.audience === undefined
+          env: [
+            ...(ctx.audience === undefined
               ? []
-              : [{ name: 'OIDC_DEPLOY_AUDIENCE', value: ctx.audience }],
+              : [{ name: 'OIDC_DEPLOY_AUDIENCE', value: ctx.audience }]),
+            ...(eks?.pluginEnv ?? []),
+          ],
         };
   const kubeconfigPath = ctx.files.write('kubeconfig.yaml', renderKubeconfig(plan, credential));
   const { target } = plan;
@@ -136,9 +142,9 @@ async function runKubernetes(
   const client = new KubeClient({
     target,
     connection: cluster.connect(),
-    token: ctx.token,
-    tokenExp: ctx.claims.exp,
-    renewToken: ctx.renewToken,
+    token: eks?.token ?? ctx.token,
+    tokenExp: eks?.tokenExp ?? ctx.claims.exp,
+    renewToken: eks?.renewToken ?? ctx.renewToken,
     impersonation: cluster.impersonation,
     logger: ctx.logger,
   });
@@ -150,8 +156,48 @@ async function runKubernetes(
     rolloutTimeoutMs: settings.rolloutTimeoutMs,
     rollbackOnFailure: settings.rollbackOnFailure,
     claims: ctx.claims,
+    ...(eks ? { explainUnauthorized: eks.explainUnauthorized } : {}),
     env: ctx.env,
     logger: ctx.logger,
   }).finally(() => client.close());
   return { ...result, workloads: deployed.workloads, diagnosis: deployed.diagnosis };
+}
+
+// ---------------------------------------------------------------- EKS
+
+/**
+ * eks-cluster: the server and CA come from EKS DescribeCluster, after the role is assumed with
+ * the ID token, so nothing of the cluster is known before the token. Then the same flow as a
+ * `server` source, authenticated with the EKS token (src/aws/eks/).
+ */
+function prepareEks(
+  settings: KubernetesSettings,
+  source: EksSource,
+  logger: Logger,
+  env: NodeJS.ProcessEnv,
+): PreparedMode<KubernetesResult> {
+  if (settings.credentials === 'refresh') credentialPluginPath();
+  // SigV4 and the EKS calls load while the ID token is requested.
+  const module = import('../aws/eks/index.js');
+  module.catch(() => undefined);
+  return {
+    run: async (ctx) => {
+      const session = await (await module).openEksSession(source, ctx, settings.namespace);
+      const prepared = prepareKubernetes(
+        {
+          ...settings,
+          source: {
+            kind: 'server',
+            server: session.cluster.endpoint,
+            certificateAuthorityData: session.cluster.certificateAuthorityData,
+          },
+        },
+        logger,
+        env,
+        session.auth,
+      );
+      prepared.whileTokenIsRequested?.();
+      return { ...(await prepared.run(ctx)), eks: session.result };
+    },
+  };
 }

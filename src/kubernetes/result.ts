@@ -1,3 +1,4 @@
+import type { EksResult } from '../aws/eks/index.js';
 import type { WorkloadKind } from '../inputs.js';
 import type { KubeTarget } from './kubeconfig.js';
 
@@ -39,4 +40,6 @@ export interface KubernetesResult {
   workloads: WorkloadResult[] | undefined;
   /** Markdown diagnosis of a failed rollout, for the summary. */
   diagnosis: string | undefined;
+  /** eks-cluster: the cluster and the assumed role (AWS outputs and exports). */
+  eks?: EksResult;
 }

@@ -1,4 +1,4 @@
-// Builds dist/: one minified ncc bundle per entry (index, post, credential), their minified chunks and
+// Builds dist/: one minified ncc bundle per entry (index, post, credential, credential-eks), their minified chunks and
 // the licenses of what they bundle. `node scripts/build.mjs OUTDIR` builds elsewhere (the
 // staleness check in `npm test` compares such a build with the committed dist/).
 import { execFileSync } from 'node:child_process';
@@ -18,7 +18,7 @@ import { minify } from 'terser';
 
 const root = resolve(import.meta.dirname, '..');
 const out = resolve(process.argv[2] ?? join(root, 'dist'));
-const entries = ['index', 'post', 'credential'];
+const entries = ['index', 'post', 'credential', 'credential-eks'];
 const ncc = join(root, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js');
 // Optional requires of @kubernetes/client-node's dependencies that are not installed (node-fetch's
 // `encoding`, debug's `supports-color`, ws's `bufferutil` and `utf-8-validate`): left to ncc,

@@ -424,6 +424,59 @@ export const BAD_INPUTS: BadInputCase[] = [
     inputs: aws({ 'chainguard-identity': IDENTITY }),
     names: 'chainguard-identity',
   },
+  // eks
+  {
+    title: 'eks-cluster without role-to-assume',
+    inputs: { 'eks-cluster': 'demo', 'aws-region': 'eu-west-1' },
+    names: 'role-to-assume',
+    says: /eks-cluster/,
+  },
+  {
+    title: 'eks-cluster without aws-region',
+    inputs: { 'eks-cluster': 'demo', 'role-to-assume': ROLE },
+    names: 'aws-region',
+    says: /eks-cluster/,
+  },
+  {
+    title: 'eks-cluster with kubeconfig',
+    inputs: aws({ 'eks-cluster': 'demo', kubeconfig: KUBECONFIG }),
+    names: 'kubeconfig',
+    says: /eks-cluster/,
+  },
+  {
+    title: 'eks-cluster with server',
+    inputs: aws({ 'eks-cluster': 'demo', server: 'https://k8s.example:6443' }),
+    names: 'server',
+    says: /eks-cluster/,
+  },
+  {
+    title: 'eks-cluster not a cluster name',
+    inputs: aws({ 'eks-cluster': 'my cluster\n::warning::x' }),
+    names: 'eks-cluster',
+  },
+  {
+    title: 'eks-endpoint over plain http to a remote host',
+    inputs: aws({ 'eks-cluster': 'demo', 'eks-endpoint': 'http://eks.example.com' }),
+    names: 'eks-endpoint',
+    says: /https/,
+  },
+  {
+    title: 'AWS_ENDPOINT_URL_EKS over plain http to a name beginning with 127. (not loopback)',
+    inputs: aws({ 'eks-cluster': 'demo' }),
+    names: 'AWS_ENDPOINT_URL_EKS',
+    env: { AWS_ENDPOINT_URL_EKS: 'http://127.attacker.example' },
+    says: /https/,
+  },
+  {
+    title: 'eks-endpoint without eks-cluster',
+    inputs: aws({ 'eks-endpoint': 'https://eks.example.com' }),
+    names: 'eks-endpoint',
+  },
+  {
+    title: 'eks-export-aws-credentials not a boolean',
+    inputs: aws({ 'eks-cluster': 'demo', 'eks-export-aws-credentials': 'maybe' }),
+    names: 'eks-export-aws-credentials',
+  },
   // chainguard
   {
     title: 'chainguard-identity not an identity id',

@@ -25,8 +25,11 @@ export type { KubernetesResult } from './result.js';
  * The bundled exec credential plugin, dist/credential.js beside the entry the runner started.
  * (Derived from argv, not import.meta.url, which the bundler would rewrite into an asset.)
  */
-export function credentialPluginPath(entry: string = process.argv[1] ?? ''): string {
-  const path = join(dirname(entry), 'credential.js');
+export function credentialPluginPath(
+  entry: string = process.argv[1] ?? '',
+  file: 'credential.js' | 'credential-eks.js' = 'credential.js',
+): string {
+  const path = join(dirname(entry), file);
   if (!existsSync(path)) {
     throw new ActionError(
       'kubeconfig-credentials: refresh needs the bundled credential plugin (dist/credential.js), which is missing.',
@@ -58,7 +61,10 @@ export function prepareKubernetes(
     },
     logger,
   );
-  const pluginPath = settings.credentials === 'refresh' ? credentialPluginPath() : undefined;
+  const pluginPath =
+    settings.credentials === 'refresh'
+      ? credentialPluginPath(undefined, eks ? 'credential-eks.js' : 'credential.js')
+      : undefined;
   let cluster: Cluster | undefined;
   if (settings.workloads.length > 0) {
     // The deploy talks to the same cluster as the kubeconfig, as its user, with the token itself
@@ -176,7 +182,7 @@ function prepareEks(
   logger: Logger,
   env: NodeJS.ProcessEnv,
 ): PreparedMode<KubernetesResult> {
-  if (settings.credentials === 'refresh') credentialPluginPath();
+  if (settings.credentials === 'refresh') credentialPluginPath(undefined, 'credential-eks.js');
   // SigV4 and the EKS calls load while the ID token is requested.
   const module = import('../aws/eks/index.js');
   module.catch(() => undefined);

@@ -1,9 +1,8 @@
-// The credential plugin's EKS half (loaded by src/credential.ts only for a kubeconfig written for
-// EKS): the fresh ID token assumes the role again, and a new EKS token is presigned with the
+// The EKS credential plugin's work (src/credential-eks.ts, the exec command of a kubeconfig written
+// for eks-cluster): the fresh ID token assumes the role again, and a new EKS token is presigned with the
 // session, so a later kubectl works past the token's 15 minutes and the session's end with no
 // AWS keys in the job's environment.
 import { ActionError } from '../../errors.js';
-import { partitionOf } from '../../inputs.js';
 import type { Logger } from '../../logger.js';
 import { decodeClaims } from '../../oidc/claims.js';
 import { explainRefusal } from '../explain.js';
@@ -21,7 +20,7 @@ export async function eksCredential(
   audience: string,
   logger: Logger,
   renewIdToken: () => Promise<string>,
-): Promise<{ token: string; expirationTimestamp: string }> {
+): Promise<{ token: string; expiresAt: Date }> {
   const read = (name: string): string => {
     const value = env[name];
     if (!value) {
@@ -36,7 +35,7 @@ export async function eksCredential(
   const roleArn = read(PLUGIN_ENV.roleArn);
   const region = read(PLUGIN_ENV.region);
   const durationSeconds = Number(read(PLUGIN_ENV.durationSeconds));
-  const partition = /^arn:([\w-]+):/.exec(roleArn)?.[1] ?? partitionOf(region);
+  const partition = /^arn:([\w-]+):/.exec(roleArn)?.[1] ?? 'aws';
   let assumed;
   try {
     assumed = await assumeRoleWithWebIdentity(
@@ -69,8 +68,5 @@ export async function eksCredential(
   });
   const end = Math.min(made.expiresAt.getTime(), Date.parse(assumed.expiration) || Infinity);
   logger.info(`made an EKS token for cluster ${cluster} as ${assumed.assumedRoleArn}`);
-  return {
-    token: made.token,
-    expirationTimestamp: new Date(Math.floor(end / 1000) * 1000).toISOString(),
-  };
+  return { token: made.token, expiresAt: new Date(end) };
 }

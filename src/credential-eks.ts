@@ -1,0 +1,37 @@
+// The exec credential plugin of a kubeconfig written for EKS (eks-cluster): a fresh ID token
+// assumes the role named in the kubeconfig's exec env, and a new EKS token is presigned with
+// the session, so a later kubectl works past the token's 15 minutes and the session's end with
+// no AWS keys in the job's environment. An entry of its own (dist/credential-eks.js), so the
+// plain plugin never loads SigV4 or STS.
+import { eksCredential } from './aws/eks/plugin.js';
+import {
+  say,
+  stderrLogger,
+  PLUGIN_TOKEN_POLICY,
+  writeExecCredential,
+} from './credential-output.js';
+import { formatError } from './errors.js';
+import { requestIdToken } from './oidc/token.js';
+
+try {
+  const audience = process.env['OIDC_DEPLOY_AUDIENCE'] || undefined;
+  const fetchToken = () =>
+    requestIdToken({
+      audience,
+      env: process.env,
+      logger: stderrLogger,
+      mask: () => {},
+      policy: PLUGIN_TOKEN_POLICY,
+    });
+  const made = await eksCredential(
+    process.env,
+    await fetchToken(),
+    audience ?? '',
+    stderrLogger,
+    fetchToken,
+  );
+  writeExecCredential(made.token, made.expiresAt.getTime() / 1000);
+} catch (error) {
+  say(formatError(error).replace(/\n+/g, ' '));
+  process.exitCode = 1;
+}

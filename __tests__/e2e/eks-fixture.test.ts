@@ -4,6 +4,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -15,6 +16,7 @@ import {
 import { startKubeApiServer, type KubeApiServer } from '../fixtures/kube-apiserver.js';
 import { kubectl, rawRequest, UNAUTHORIZED_MESSAGES } from '../fixtures/kube/kubectl.js';
 import { startMoto, type Moto } from '../fixtures/moto.js';
+import { Sha256 } from '../fixtures/eks/moto-identity.js';
 import { tempDir } from '../helpers/temp.js';
 
 const ACCOUNT = '111122223333';
@@ -170,6 +172,52 @@ function urlOf(token: string): URL {
 
 function tokenOf(url: URL | string): string {
   return `k8s-aws-v1.${Buffer.from(String(url)).toString('base64url')}`;
+}
+
+/** A token presigned with @smithy/signature-v4 (what the action does), with variations. */
+async function smithyToken(
+  credentials: Credentials,
+  options: { host?: string; region?: string; payload?: string; cluster?: string } = {},
+): Promise<string> {
+  const region = options.region ?? REGION;
+  const host = options.host ?? `sts.${region}.amazonaws.com`;
+  const signer = new SignatureV4({
+    credentials: {
+      accessKeyId: credentials.AccessKeyId,
+      secretAccessKey: credentials.SecretAccessKey,
+      sessionToken: credentials.SessionToken,
+    },
+    region,
+    service: 'sts',
+    sha256: Sha256,
+  });
+  const presigned = await signer.presign(
+    {
+      method: 'GET',
+      protocol: 'https:',
+      hostname: host,
+      path: '/',
+      query: { Action: 'GetCallerIdentity', Version: '2011-06-15' },
+      headers: {
+        host,
+        'x-k8s-aws-id': options.cluster ?? CLUSTER,
+        ...(options.payload ? { 'x-amz-content-sha256': options.payload } : {}),
+      },
+    },
+    {
+      expiresIn: 60,
+      ...(options.payload
+        ? {
+            unhoistableHeaders: new Set(['x-amz-content-sha256']),
+            unsignableHeaders: new Set(['x-amz-content-sha256']),
+          }
+        : {}),
+    },
+  );
+  const url = new URL(`https://${host}/`);
+  for (const [name, value] of Object.entries(presigned.query ?? {}))
+    url.searchParams.set(name, String(value));
+  return tokenOf(url);
 }
 
 /** GET /api/v1/namespaces with the token: the status, and the reason the server logged. */
@@ -366,6 +414,34 @@ describe('EKS tokens from `aws eks get-token` against the authenticator', () => 
     }
   });
 
+  it('accepts a token presigned with @smithy/signature-v4 (other parameter order), also for the global host', async () => {
+    const token = await smithyToken(deploy);
+    const names = [...urlOf(token).searchParams.keys()];
+    expect([...names].sort()).toEqual([...AWS_CLI_PARAMETERS].sort());
+    const response = await probe(token);
+    expect(response.status, response.reason).toBe(200);
+    expect(authenticator.accepted.at(-1)?.parameters).toEqual(names);
+
+    const global = await probe(
+      await smithyToken(deploy, { host: 'sts.amazonaws.com', region: 'us-east-1' }),
+    );
+    expect(global.status, global.reason).toBe(200);
+    const dualstack = await probe(await smithyToken(deploy, { host: `sts.${REGION}.api.aws` }));
+    expect(dualstack.status, dualstack.reason).toBe(200);
+
+    // The scope's region must be the host's, as STS checks it.
+    const scoped = await probe(
+      await smithyToken(deploy, { host: `sts.${REGION}.amazonaws.com`, region: 'us-east-1' }),
+    );
+    expect(scoped.status).toBe(401);
+    expect(scoped.reason).toMatch(/credential should be scoped to a valid region/);
+
+    // STS hashes the empty body of the GET: UNSIGNED-PAYLOAD does not verify.
+    const unsigned = await probe(await smithyToken(deploy, { payload: 'UNSIGNED-PAYLOAD' }));
+    expect(unsigned.status).toBe(401);
+    expect(unsigned.reason).toMatch(/signed with UNSIGNED-PAYLOAD/);
+  });
+
   it('refuses a token signed with a secret moto did not issue for the key', async () => {
     const { token } = (
       await getToken(deploy, { AWS_SECRET_ACCESS_KEY: `x${deploy.SecretAccessKey.slice(1)}` })
@@ -466,6 +542,13 @@ describe('`aws eks describe-cluster` against the EKS front', () => {
     } finally {
       front.deny = () => false;
     }
+  });
+
+  it('an unsigned request is MissingAuthenticationTokenException', async () => {
+    const response = await fetch(`${front.url}/clusters/${CLUSTER}`);
+    expect(response.status).toBe(403);
+    expect(response.headers.get('x-amzn-errortype')).toBe('MissingAuthenticationTokenException');
+    expect(await response.json()).toEqual({ message: 'Missing Authentication Token' });
   });
 
   it('a bad signature is InvalidSignatureException; an unknown key UnrecognizedClientException', async () => {

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { trustPolicy, type RefusalContext } from '../../src/aws/explain.js';
+import { describeClusterPolicy } from '../../src/aws/eks/explain.js';
 import { rbacYaml } from '../../src/kubernetes/explain.js';
 import { readSettings } from '../../src/inputs.js';
 import { planKubeconfig } from '../../src/kubernetes/kubeconfig.js';
@@ -74,7 +75,22 @@ describe('links', () => {
 });
 
 describe('docs/aws.md', () => {
-  const policies = blocks(read('docs/aws.md'), 'json').map((b) => JSON.parse(b) as unknown);
+  const documents = blocks(read('docs/aws.md'), 'json').map((b) => JSON.parse(b) as unknown);
+  // Trust policies; the EKS section's permission policy is checked on its own below.
+  const policies = documents.filter((p) => JSON.stringify(p).includes('AssumeRoleWithWebIdentity'));
+
+  it('shows the eks:DescribeCluster policy the action prints when EKS denies it', () => {
+    expect(documents.filter((p) => !policies.includes(p))).toEqual([
+      describeClusterPolicy({
+        cluster: 'prod',
+        region: 'eu-west-1',
+        partition: 'aws',
+        accountId: '111122223333',
+        roleArn: 'arn:aws:iam::111122223333:role/deploy-eks',
+        assumedRoleArn: 'arn:aws:sts::111122223333:assumed-role/deploy-eks/s',
+      }),
+    ]);
+  });
 
   it('shows the trust policies the action prints for a refused token', () => {
     const forgejo = 'https://forgejo.example.com/api/actions';

@@ -580,7 +580,11 @@ export function defaultSessionName(env: NodeJS.ProcessEnv): string {
  * An https URL, or http on loopback (a local peer). A bearer token or web identity token
  * must never cross a network in clear text.
  */
-function checkServiceUrl(name: string, value: string): string {
+function checkServiceUrl(
+  name: string,
+  value: string,
+  carries = 'The ID token travels to it',
+): string {
   let url: URL;
   try {
     url = new URL(value);
@@ -590,7 +594,7 @@ function checkServiceUrl(name: string, value: string): string {
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
     throw new ActionError(
       `${describe(name)} must be an https:// URL.`,
-      'The ID token travels to it; plain http is accepted only for a loopback address.',
+      `${carries}; plain http is accepted only for a loopback address.`,
     );
   }
   if (url.username || url.password || url.search || url.hash) {
@@ -647,7 +651,9 @@ function readEksSource(
   return {
     kind: 'eks',
     cluster,
-    eksEndpoint: endpointInput ? checkServiceUrl(endpointName, endpointInput) : undefined,
+    eksEndpoint: endpointInput
+      ? checkServiceUrl(endpointName, endpointInput, 'The session token travels to it')
+      : undefined,
     aws,
     exportAwsCredentials: booleanInput('eks-export-aws-credentials', true),
   };

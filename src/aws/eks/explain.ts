@@ -46,7 +46,7 @@ export function explainDescribeCluster(refusal: EksRefusal, context: EksContext)
   switch (refusal.code) {
     case 'ResourceNotFoundException':
       return new ActionError(
-        `Input "eks-cluster": EKS has no cluster "${cluster}" in region ${context.region} of account ${context.accountId} (${said}).`,
+        `Input "eks-cluster": EKS has no cluster "${cluster}" in region ${context.region} of account ${foreign(context.accountId, 40)} (${said}).`,
         `Check the name and the region ("aws-region"): aws eks list-clusters --region ${context.region} lists the clusters there.`,
       );
     case 'AccessDeniedException':

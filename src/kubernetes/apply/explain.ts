@@ -119,8 +119,9 @@ export function explainApplyError(
   const details = error.status?.details;
   const missingNamespace =
     error.statusCode === 404 && details?.kind === 'namespaces' && object.namespace !== undefined;
+  const action = `${doing} ${what}`;
   return new ActionError(
-    `The cluster refused to ${doing} ${what}: ${serverText(message)} (HTTP ${error.statusCode}).`,
+    `The cluster refused to ${action}: ${serverText(message)} (HTTP ${error.statusCode}).`,
     missingNamespace
       ? `Namespace "${foreign(object.namespace, 63)}" does not exist: add a Namespace object to the manifests (it is applied first), or create it. In a dry run, objects in a namespace the same apply would create cannot be checked.`
       : error.statusCode === 422 || error.statusCode === 400
@@ -150,8 +151,10 @@ function explainForbiddenApply(
     verb === 'create'
       ? ` ${object.display} did not exist, and the API server authorizes a server-side apply that creates an object as "create" as well as "patch".`
       : '';
+  const action = `${doing} ${what}`;
+  const detail = `${user === undefined ? "the token's user" : `user "${foreign(user, 200)}"`} may not ${foreign(verb, 60)} ${foreign(resource, 200)} ${where}.${why}`;
   return new ActionError(
-    `The cluster refused to ${doing} ${what}: ${user === undefined ? "the token's user" : `user "${foreign(user, 200)}"`} may not ${foreign(verb, 60)} ${foreign(resource, 200)} ${where}.${why}`,
+    `The cluster refused to ${action}: ${detail}`,
     [
       user === undefined
         ? `The API server did not name the user: the subject below is the token's sub ("${foreign(context.claims.sub, 200)}") with the usual prefix; use the user your cluster's claimMappings make of it.`

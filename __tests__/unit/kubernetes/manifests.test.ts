@@ -152,6 +152,23 @@ describe('readManifests: which files, in which order', () => {
     expect(summary(await read(workspace(files), patterns))).toEqual(expected);
   });
 
+  it('orders a recursive glob as a directory walk (a/ before a-x.yaml), byte-wise (Z before a)', async () => {
+    const ws = workspace({
+      'k/a-x.yaml': cm('dash'),
+      'k/a/x.yaml': cm('nested'),
+      'k/Z.yaml': cm('upper'),
+      'k/ä.yaml': cm('umlaut'),
+      'k/b.yaml': cm('b'),
+    });
+    expect(summary(await read(ws, ['k/**/*.yaml']))).toEqual([
+      'k/Z.yaml#1@1 ConfigMap/upper',
+      'k/a/x.yaml#1@1 ConfigMap/nested',
+      'k/a-x.yaml#1@1 ConfigMap/dash',
+      'k/b.yaml#1@1 ConfigMap/b',
+      'k/ä.yaml#1@1 ConfigMap/umlaut',
+    ]);
+  });
+
   it('takes absolute paths inside the workspace', async () => {
     const ws = workspace(files);
     expect(summary(await read(ws, [join(ws, 'deploy', 'sub')]))).toEqual([

@@ -210,8 +210,7 @@ async function findFiles(patterns: string[], workspace: Workspace): Promise<Mani
         'Directories are read without their subdirectories (as kubectl apply -f DIR); use a glob such as deploy/**/*.yaml for those.',
       );
     }
-    // Byte order, as Go sorts file names (kubectl walks directories and globs sorted).
-    matches.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    matches.sort(walkOrder);
     for (const path of matches) {
       const real = await checkReal(path, displayPath(path, workspace.lexical), workspace);
       if (seen.has(real)) continue;
@@ -221,6 +220,23 @@ async function findFiles(patterns: string[], workspace: Workspace): Promise<Mani
     }
   }
   return files;
+}
+
+/**
+ * The order of a sorted directory walk (Go's filepath.Walk, which kubectl uses): names compared
+ * byte by byte, one directory level at a time, so `a/x.yaml` comes before `a-x.yaml`.
+ */
+function walkOrder(a: string, b: string): number {
+  const left = a.split(sep);
+  const right = b.split(sep);
+  for (let i = 0; i < Math.min(left.length, right.length); i++) {
+    const [x, y] = [left[i] as string, right[i] as string];
+    if (x !== y) {
+      // A directory's entries come where its own name sorts among its siblings.
+      return Buffer.compare(Buffer.from(x), Buffer.from(y));
+    }
+  }
+  return left.length - right.length;
 }
 
 function hasManifestExtension(path: string): boolean {

@@ -203,6 +203,73 @@ describe('manifests', () => {
     expect(again.stdout).toContain('deployment "web" successfully rolled out');
   });
 
+  it('a failed rollout of an applied Deployment is diagnosed and rolled back to its pod template before the apply', async () => {
+    const ns = fresh('rollback');
+    const first = await apply(appManifests(ns, 'registry.example/app:1'), {});
+    expect(first.code, first.stdout).toBe(0);
+    const run = await apply(appManifests(ns, 'registry.example/app:crashloop'), {
+      'rollout-timeout': '3s',
+      'rollback-on-failure': 'true',
+    });
+    expect(run.code).not.toBe(0);
+    expect(applyLines(run)).toContain('deployment.apps/web serverside-applied: configured');
+    const [web] = JSON.parse(run.outputs['workloads'] ?? '[]') as Array<{
+      result: string;
+      containers: Array<{ previousImage: string; newImage: string }>;
+    }>;
+    expect(web?.result).toBe('rolled-back');
+    expect(web?.containers).toEqual([
+      expect.objectContaining({
+        previousImage: 'registry.example/app:1',
+        newImage: 'registry.example/app:crashloop',
+      }),
+    ]);
+    const stored = server.get('apps/deployments', ns, 'web') as unknown as {
+      spec: { template: { spec: { containers: Array<{ image: string }> } } };
+    };
+    expect(stored.spec.template.spec.containers[0]?.image).toBe('registry.example/app:1');
+    expect(run.summary).toContain('Diagnosis');
+  });
+
+  it('workloads with CONTAINER=IMAGE and manifests: a workload the manifests apply gets the image in its apply, the others a patch', async () => {
+    const ns = fresh('both');
+    server.addDeployment({
+      name: 'worker',
+      namespace: ns,
+      containers: [{ name: 'web', image: 'registry.example/app:1' }],
+    });
+    const from = server.requests.length;
+    const run = await apply(appManifests(ns, 'registry.example/app:1'), {
+      namespace: ns,
+      workloads: 'deployment/web\ndeployment/worker',
+      images: 'web=registry.example/app:3',
+    });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const strategic = server.requests
+      .slice(from)
+      .filter((r) => r.method === 'PATCH' && r.contentType?.includes('strategic-merge'));
+    expect(strategic.map((r) => r.path)).toEqual([
+      `/apis/apps/v1/namespaces/${ns}/deployments/worker`,
+    ]);
+    const images = ['web', 'worker'].map(
+      (name) =>
+        (
+          server.get('apps/deployments', ns, name) as unknown as {
+            spec: { template: { spec: { containers: Array<{ image: string }> } } };
+          }
+        ).spec.template.spec.containers[0]?.image,
+    );
+    expect(images).toEqual(['registry.example/app:3', 'registry.example/app:3']);
+    const out = JSON.parse(run.outputs['workloads'] ?? '[]') as Array<{
+      name: string;
+      result: string;
+    }>;
+    expect(out.map((w) => `${w.name} ${w.result}`).sort()).toEqual([
+      'web rolled-out',
+      'worker rolled-out',
+    ]);
+  });
+
   it('dry run changes nothing and says what would happen', async () => {
     const ns = fresh('dry');
     const first = await apply(appManifests(ns, 'registry.example/app:1'), {});

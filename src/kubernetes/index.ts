@@ -9,7 +9,7 @@ import { KubeClient } from './client.js';
 import type { ClusterConnection } from './connection.js';
 import { prepareApply, type ApplyResult } from './apply/apply.js';
 import { assignImagesInManifests } from './apply/assignments.js';
-import { readManifests, type ManifestObject } from './apply/manifests.js';
+import type { ManifestObject } from './apply/manifests.js';
 import { prepareDeploy, type DeployResult } from './deploy.js';
 import { impersonationOf, type Impersonation } from './impersonation.js';
 import {
@@ -64,14 +64,7 @@ export async function prepareKubernetes(
   );
   const pluginPath = settings.credentials === 'refresh' ? credentialPluginPath() : undefined;
   const manifests =
-    settings.manifests.length > 0
-      ? await readManifests({
-          patterns: settings.manifests,
-          workspace: env['GITHUB_WORKSPACE'] || process.cwd(),
-          imageReplacements: settings.imageReplacements,
-          mask,
-        })
-      : undefined;
+    settings.manifests.length > 0 ? await loadManifests(settings, env, mask) : undefined;
   let cluster: Cluster | undefined;
   if (settings.workloads.length > 0 || manifests !== undefined) {
     // The deploy talks to the same cluster as the kubeconfig, as its user, with the token itself
@@ -96,6 +89,24 @@ export async function prepareKubernetes(
     // Loading the client (and building its KubeConfig) overlaps the wait for the token.
     whileTokenIsRequested: () => void cluster?.connect(),
   };
+}
+
+/**
+ * The manifests, read and checked (readManifests). Loaded only when used: the reader and
+ * @actions/glob are not needed by a run without manifests.
+ */
+async function loadManifests(
+  settings: KubernetesSettings,
+  env: NodeJS.ProcessEnv,
+  mask: (secret: string) => void,
+): Promise<ManifestObject[]> {
+  const { readManifests } = await import('./apply/manifests.js');
+  return readManifests({
+    patterns: settings.manifests,
+    workspace: env['GITHUB_WORKSPACE'] || process.cwd(),
+    imageReplacements: settings.imageReplacements,
+    mask,
+  });
 }
 
 interface Cluster {

@@ -748,6 +748,24 @@ describe('prepareApply and run', () => {
     );
   });
 
+  it('a refused discovery read is explained, with the server text escaped', async () => {
+    const client = new FakeApply();
+    client.get = async (path: string) => {
+      await Promise.resolve();
+      throw new KubeApiError('GET', path, 403, {
+        kind: 'Status',
+        code: 403,
+        message: 'forbidden\n::error::injected',
+      });
+    };
+    const error = (await prepareApply(request(client, set()).request).catch(
+      (e: unknown) => e,
+    )) as ActionError;
+    expect(error).toBeInstanceOf(ActionError);
+    expect(error.message).toContain('read the API discovery documents');
+    expect(error.message).not.toContain('\n::error');
+  });
+
   it('a refused read before the apply stops everything before the first PATCH', async () => {
     const client = new FakeApply();
     client.get = async (path: string) => {

@@ -4,6 +4,7 @@ import type { Logger } from '../../logger.js';
 import type { Claims } from '../../oidc/claims.js';
 import { foreign } from '../../untrusted.js';
 import { KubeApiError } from '../client.js';
+import { explainApiError } from '../explain.js';
 import type { Impersonation } from '../impersonation.js';
 import type { Workload } from '../objects.js';
 import { isEstablished } from './crd.js';
@@ -94,12 +95,21 @@ const WORKLOAD_KINDS: Record<string, WorkloadKind> = {
  */
 export async function prepareApply(request: ApplyRequest): Promise<ApplyPlan> {
   const discovery = new Discovery(request.client);
+  const explain = (doing: string) => (error: unknown) => {
+    throw error instanceof ActionError
+      ? error
+      : explainApiError(error, doing, {
+          namespace: request.defaultNamespace,
+          kinds: [],
+          claims: request.claims,
+        });
+  };
   const objects = await planObjects({
     objects: request.objects,
     discovery,
     namespaceInput: request.namespaceInput,
     defaultNamespace: request.defaultNamespace,
-  });
+  }).catch(explain('read the API discovery documents (GET /api/v1, /apis/GROUP/VERSION)'));
   const before = await readAll(objects, request);
   const needs: AccessNeed[] = objects.map((o, i) => ({
     group: o.mapping.group,
@@ -120,7 +130,8 @@ export async function prepareApply(request: ApplyRequest): Promise<ApplyPlan> {
   );
   return {
     objects,
-    run: () => applyAll(objects, before, request, discovery, context),
+    run: () =>
+      applyAll(objects, before, request, discovery, context).catch(explain('apply the manifests')),
   };
 }
 

@@ -1,7 +1,7 @@
 import * as core from '@actions/core';
 import { parseGoDuration } from './duration.js';
 import { ActionError } from './errors.js';
-import { type ImageReplacement, parseImageReference } from './kubernetes/apply/images.js';
+import { type ImageReplacement, parseImageReference } from './image-reference.js';
 import { isLoopbackHost } from './loopback.js';
 import { foreign } from './untrusted.js';
 
@@ -21,7 +21,7 @@ export interface ImageAssignment {
   image: string;
 }
 
-export type { ImageReplacement } from './kubernetes/apply/images.js';
+export type { ImageReplacement } from './image-reference.js';
 
 interface CommonSettings {
   /** Audience to request; undefined means the platform's default. */

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ActionError } from '../../src/errors.js';
-import { parseImageReference } from '../../src/kubernetes/apply/images.js';
+import { parseImageReference } from '../../src/image-reference.js';
 import {
   defaultSessionName,
   parseImages,

@@ -390,9 +390,28 @@ data:
     expect(lines(result.stdout)).toEqual([
       `namespace/${fresh} serverside-applied (server dry run)`,
     ]);
-    expect(result.stderr).toContain(`namespaces "${fresh}" not found`);
+    expect(lines(result.stderr)).toEqual(
+      Array(4).fill(`Error from server (NotFound): namespaces "${fresh}" not found`),
+    );
     expect(server.get('namespaces', undefined, fresh)).toBeUndefined();
     expect(server.list('configmaps', fresh)).toEqual([]);
+  });
+
+  it('applies in file-name order: a Namespace that sorts after its objects comes too late', async () => {
+    const late = `late-${tag(version)}`;
+    const files = shop(late);
+    const dir = manifests({
+      'a-configmap.yaml': files['1-configmap.yaml'] as string,
+      'z-namespace.yaml': files['0-namespace.yaml'] as string,
+    });
+    const result = await run(['apply', '--server-side', '-f', dir], version);
+    expect(result.code).toBe(1);
+    expect(lines(result.stdout)).toEqual([`namespace/${late} serverside-applied`]);
+    expect(lines(result.stderr)).toEqual([
+      `Error from server (NotFound): namespaces "${late}" not found`,
+    ]);
+    expect(server.get('namespaces', undefined, late)).toBeDefined();
+    expect(server.get('configmaps', late, 'web-config')).toBeUndefined();
   });
 
   it('a CRD, once Established, serves its kind; before it kubectl finds no match', async () => {
@@ -480,8 +499,9 @@ spec:
     const before = server.requests.length;
     const refused = await run(['apply', '--server-side', '-f', file('new-config')], version);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('configmaps "new-config" is forbidden: ');
-    expect(refused.stderr).not.toContain('User');
+    expect(refused.stderr).toBe(
+      'Error from server (Forbidden): configmaps "new-config" is forbidden: \n',
+    );
     const sent = applies(before)[0];
     expect(sent?.status).toBe(403);
     expect(sent?.verbs).toEqual(['patch', 'create']);

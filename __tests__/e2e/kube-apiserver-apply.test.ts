@@ -200,7 +200,7 @@ describe.each(VERSIONS)('kubectl %s apply --server-side', (version) => {
     expect(managed(deployment, 'kubectl')).toEqual({
       'f:spec': {
         'f:replicas': {},
-        'f:selector': { 'f:matchLabels': { 'f:app': {} } },
+        'f:selector': {},
         'f:template': {
           'f:metadata': { 'f:labels': { 'f:app': {} } },
           'f:spec': {

@@ -576,6 +576,42 @@ spec:
     }
   });
 
+  it.each(VERSIONS)(
+    'kubectl %s shows a validating webhook denial with its message; dry runs are admitted too',
+    async (version) => {
+      server.addNamespace('webhook');
+      const seen: Array<{ operation: string; dryRun: boolean; image: unknown }> = [];
+      server.admit = (request) => {
+        seen.push({
+          operation: request.operation,
+          dryRun: request.dryRun,
+          image: imageOf(request.object),
+        });
+        return imageOf(request.object) === 'nginx:latest'
+          ? { webhook: 'images.policy.example.com', message: 'image tag "latest" is not allowed' }
+          : undefined;
+      };
+      try {
+        const files = shop('webhook', 'nginx:latest');
+        const file = join(manifests({ 'd.yaml': files['4-deployment.yaml'] as string }), 'd.yaml');
+        for (const dryRun of [[], ['--dry-run=server']]) {
+          const result = await run(['apply', '--server-side', ...dryRun, '-f', file], version);
+          expect(result.code).toBe(1);
+          expect(result.stderr).toBe(
+            'Error from server: admission webhook "images.policy.example.com" denied the request: image tag "latest" is not allowed\n',
+          );
+        }
+        expect(seen).toEqual([
+          { operation: 'CREATE', dryRun: false, image: 'nginx:latest' },
+          { operation: 'CREATE', dryRun: true, image: 'nginx:latest' },
+        ]);
+        expect(server.get('apps/deployments', 'webhook', 'web')).toBeUndefined();
+      } finally {
+        server.admit = () => undefined;
+      }
+    },
+  );
+
   it('aggregated discovery lists an established CRD; kubectl also works with plain discovery only', async () => {
     const created = server.apply(
       {

@@ -53,9 +53,9 @@ class FakeCluster {
     await Promise.resolve();
     return 'closed';
   }
-  async patch<T>(path: string): Promise<T> {
+  async patch<T>(path: string, _body: unknown, query: Query = {}): Promise<T> {
     await Promise.resolve();
-    this.calls.push(`PATCH ${path}`);
+    this.calls.push(`PATCH ${path}${query['dryRun'] ? ` dryRun=${String(query['dryRun'])}` : ''}`);
     return {} as T;
   }
 }
@@ -144,5 +144,26 @@ describe('deploy of applied workloads', () => {
     expect(result.workloads[0]?.result).toBe('failed');
     expect(result.workloads[0]?.message).toContain('nothing to roll back to');
     expect(result.workloads[0]?.containers[0]?.previousImage).toBe('');
+  });
+
+  it('dry run: the image patch of a workload is sent with dryRun=All and not awaited', async () => {
+    const cluster = new FakeCluster(deployment('app:1', true));
+    const result = await deploy({
+      client: cluster,
+      namespace: 'shop',
+      workloads: [{ kind: 'deployment', name: 'web' }],
+      images: [{ container: 'web', image: 'app:2' }],
+      dryRun: true,
+      rolloutTimeoutMs: 2000,
+      rollbackOnFailure: false,
+      claims,
+      env: {},
+      logger: recordingLogger(),
+    });
+    expect(cluster.calls).toEqual([
+      'GET /apis/apps/v1/namespaces/shop/deployments/web',
+      'PATCH /apis/apps/v1/namespaces/shop/deployments/web dryRun=All',
+    ]);
+    expect(result.workloads[0]?.result).toBe('dry-run');
   });
 });

@@ -125,6 +125,7 @@ function writeOutputs(result: Result): void {
       core.exportVariable('KUBECONFIG', result.kubeconfigPath);
       core.setOutput('kubeconfig-path', result.kubeconfigPath);
       if (result.workloads) core.setOutput('workloads', JSON.stringify(result.workloads));
+      if (result.applied) core.setOutput('applied', JSON.stringify(result.applied));
       return;
     case 'aws': {
       const { credentials } = result;

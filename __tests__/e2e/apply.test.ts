@@ -178,6 +178,22 @@ describe('manifests', () => {
     expect(run.stdout).toContain('deployment "web" successfully rolled out');
     const workloads = JSON.parse(run.outputs['workloads'] ?? '[]') as Array<{ result: string }>;
     expect(workloads.map((w) => w.result)).toEqual(['rolled-out']);
+    const output = JSON.parse(run.outputs['applied'] ?? '[]') as Array<Record<string, unknown>>;
+    expect(output[0]).toEqual({
+      kind: 'Namespace',
+      apiVersion: 'v1',
+      name: ns,
+      outcome: 'created',
+      dryRun: false,
+      file: 'deploy/zz-namespace.yaml',
+    });
+    expect(output.map((o) => `${String(o['kind'])} ${String(o['namespace'])}`)).toEqual([
+      'Namespace undefined',
+      `Deployment ${ns}`,
+      `Service ${ns}`,
+      `ConfigMap ${ns}`,
+      `Secret ${ns}`,
+    ]);
     expect(run.summary).toContain('Manifests (server-side apply)');
     expect(run.summary).toMatch(/\| Secret\/credentials \| v1 \| .* \| created \|/);
     // Requests per object: one GET before and one apply, plus discovery per group version.

@@ -38,6 +38,7 @@ let runs: RunResult[] = [];
 let issuedBefore = 0;
 beforeEach(() => {
   server.authorize = () => true;
+  server.admit = () => undefined;
   runs = [];
   issuedBefore = issuer.issued.length;
 });
@@ -49,6 +50,7 @@ afterEach(() => {
     SECRET_VALUE,
     SECRET_DATA,
     Buffer.from(SECRET_DATA).toString('base64'),
+    Buffer.from(SECRET_VALUE).toString('base64'),
   ];
   for (const run of runs) expect(findLeaks(run, secrets)).toEqual([]);
 });
@@ -378,6 +380,28 @@ data:
     expect(error).toContain('as "create" as well as "patch"');
     expect(error).toMatch(/verbs:\n\s+- get\n\s+- create\n\s+- patch/);
     expect(applies(from).map((r) => r.verbs)).toEqual([['patch', 'create']]);
+  });
+
+  it("an admission webhook's denial is shown escaped, without the Secret it echoes", async () => {
+    const ns = fresh('admission');
+    server.admit = (request) =>
+      request.kind === 'Secret'
+        ? {
+            webhook: 'policy.example.com',
+            message: `secrets must be sealed: ${JSON.stringify(request.object['data'])}\n::error::injected`,
+          }
+        : undefined;
+    const run = await apply(appManifests(ns, 'registry.example/app:1'), {});
+    expect(run.code).not.toBe(0);
+    const [error] = errorAnnotations(run);
+    expect(error).toContain(
+      'admission control refused secret/credentials (deploy/10-config.yaml (document 2',
+    );
+    expect(error).toContain('admission webhook "policy.example.com" denied the request');
+    expect(error).toContain('***');
+    expect(error).toContain('\\n::error::injected');
+    expect(run.stdout.split('\n').filter((l) => l.startsWith('::error::injected'))).toEqual([]);
+    expect(error).toContain('already applied before it:');
   });
 
   it('applies a CRD and an object of its kind in one step', async () => {

@@ -219,6 +219,17 @@ describe('the job summary', () => {
         },
       ],
       diagnosis: undefined,
+      applied: [
+        {
+          kind: evil,
+          apiVersion: evil,
+          namespace: evil,
+          name: evil,
+          outcome: 'created',
+          dryRun: false,
+          file: evil,
+        },
+      ],
     },
     true,
   );

@@ -395,7 +395,7 @@ data:
     expect(run.code).not.toBe(0);
     const [error] = errorAnnotations(run);
     expect(error).toContain(
-      'admission control refused secret/credentials (deploy/10-config.yaml (document 2',
+      'admission control refused secret/credentials from deploy/10-config.yaml (document 2',
     );
     expect(error).toContain('admission webhook "policy.example.com" denied the request');
     expect(error).toContain('***');

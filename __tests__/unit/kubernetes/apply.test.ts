@@ -483,7 +483,7 @@ describe('explanations', () => {
     ) as ActionError;
     expect(error).toBeInstanceOf(ActionError);
     for (const text of expected) expect(error.message).toContain(text);
-    expect(error.message).toContain('configmap/web (deploy/app.yaml');
+    expect(error.message).toContain('configmap/web from deploy/app.yaml (document');
     expect(error.hint).toContain('force-conflicts: true');
     expect(parseConflicts({ details: { causes } })).toHaveLength(causes.length);
   });

@@ -71,7 +71,7 @@ export function explainApplyError(
       claims: context.claims,
     });
   }
-  const what = `${object.display} (${origin(object.manifest)})`;
+  const what = `${object.display} from ${origin(object.manifest)}`;
   const serverText = (text: string) => foreign(redact(text, object), 2000);
   const message = error.status?.message ?? error.message;
   if (error.statusCode === 401) {

@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import { parseGoDuration } from './duration.js';
 import { ActionError } from './errors.js';
+import { type ImageReplacement, parseImageReference } from './image-reference.js';
 import { isLoopbackHost } from './loopback.js';
 import { foreign } from './untrusted.js';
 
@@ -19,6 +20,8 @@ export interface ImageAssignment {
   container: string;
   image: string;
 }
+
+export type { ImageReplacement } from './image-reference.js';
 
 interface CommonSettings {
   /** Audience to request; undefined means the platform's default. */
@@ -52,6 +55,14 @@ export interface KubernetesSettings extends CommonSettings {
   user: string | undefined;
   workloads: WorkloadRef[];
   images: ImageAssignment[];
+  /** `manifests` input: newline-separated paths/dirs/globs, as given (resolved by readManifests). */
+  manifests: string[];
+  /** Bare image references from `images` (lines without `=`): replace by repository in manifests. */
+  imageReplacements: ImageReplacement[];
+  /** `force-conflicts`: take over fields other field managers own (server-side apply force). */
+  forceConflicts: boolean;
+  /** `dry-run`: server-side dry run (dryRun=All) of the manifests. */
+  dryRun: boolean;
   credentials: 'static' | 'refresh';
   /** 0 means patch without waiting. */
   rolloutTimeoutMs: number;
@@ -97,7 +108,13 @@ const KUBERNETES_INPUTS = [
   'user',
   'workloads',
   'images',
+  'manifests',
+  // Booleans with the default false: given when not false (see rejectForeignInputs).
+  'force-conflicts',
+  'dry-run',
 ] as const;
+/** Kubernetes booleans whose action.yml default is false: a runner passes `false` in every mode. */
+const DEFAULT_FALSE_INPUTS: readonly string[] = ['force-conflicts', 'dry-run'];
 // Inputs with a default (kubeconfig-credentials, rollout-timeout, role-duration-seconds, ...) are
 // never in these lists: a runner passes every default, so "given" cannot be told from "defaulted".
 const AWS_INPUTS = ['role-to-assume', 'aws-region', 'role-session-name', 'sts-endpoint'] as const;
@@ -159,6 +176,8 @@ function pickMode(input: InputReader): Mode {
   else if (input('server')) candidates.push(['kubernetes', 'server']);
   const [first, second] = candidates;
   if (first && !second) return first[0];
+  // Manifests alone are a deploy, so kubernetes mode, which then asks for kubeconfig or server.
+  if (!first && input('manifests')) return 'kubernetes';
   if (first && second) {
     throw new ActionError(
       `Inputs "${first[1]}" (${first[0]} mode) and "${second[1]}" (${second[0]} mode) were both given; one step runs one mode.`,
@@ -172,7 +191,11 @@ function pickMode(input: InputReader): Mode {
 }
 
 function rejectForeignInputs(input: InputReader, mode: Mode, names: readonly string[]): void {
-  const given = names.filter((name) => input(name) !== '');
+  const given = names.filter(
+    (name) =>
+      input(name) !== '' &&
+      !(DEFAULT_FALSE_INPUTS.includes(name) && input(name).toLowerCase() === 'false'),
+  );
   if (given.length > 0) {
     const list = given.map((n) => `"${n}"`).join(', ');
     throw new ActionError(
@@ -264,19 +287,14 @@ function readKubernetes(
   }
 
   const workloads = parseWorkloads(core.getMultilineInput('workloads'));
-  const images = parseImages(core.getMultilineInput('images'));
-  if (workloads.length > 0 && images.length === 0) {
-    throw new ActionError(
-      'Input "workloads" was given without "images".',
-      'Add one "container=image" line per container to update (or "*=image" for all).',
-    );
-  }
-  if (images.length > 0 && workloads.length === 0) {
-    throw new ActionError(
-      'Input "images" was given without "workloads".',
-      'Add the workloads to update, one per line, e.g. deployment/web.',
-    );
-  }
+  // Split without dropping blank lines, so an error can name the line as the workflow has it.
+  const { assignments: images, replacements: imageReplacements } = parseImages(
+    core.getInput('images').split('\n'),
+  );
+  const manifests = readManifestPatterns(core.getInput('manifests').split('\n'));
+  const forceConflicts = booleanInput('force-conflicts', false);
+  const dryRun = booleanInput('dry-run', false);
+  checkDeployInputs({ workloads, images, imageReplacements, manifests, forceConflicts, dryRun });
 
   const timeoutText = input('rollout-timeout') || '5m';
   const rolloutTimeoutMs = parseGoDuration(timeoutText);
@@ -310,6 +328,10 @@ function readKubernetes(
     user,
     workloads,
     images,
+    manifests,
+    imageReplacements,
+    forceConflicts,
+    dryRun,
     credentials,
     rolloutTimeoutMs,
     rollbackOnFailure: booleanInput('rollback-on-failure', false),
@@ -407,44 +429,121 @@ export function parseWorkloads(lines: string[]): WorkloadRef[] {
   return refs;
 }
 
-// A reference as the distribution spec and Docker parse it: host[:port]/path[:tag][@digest].
-const IMAGE_REFERENCE =
-  /^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$/;
+export interface ParsedImages {
+  /** `CONTAINER=IMAGE` lines, for `workloads`. */
+  assignments: ImageAssignment[];
+  /** Bare `IMAGE` lines, replacing that repository's images in `manifests`. */
+  replacements: ImageReplacement[];
+}
 
-/** `container=image` lines (as `kubectl set image`); `*=image` alone sets every container. */
-export function parseImages(lines: string[]): ImageAssignment[] {
+/**
+ * `images`, one line each: `container=image` (as `kubectl set image`; `*=image` alone sets every
+ * container), or a bare image reference that replaces every image of its repository in the
+ * manifests (as kustomize's `images`). `lines[i]` is line i+1 of the input.
+ */
+export function parseImages(lines: string[]): ParsedImages {
   const assignments: ImageAssignment[] = [];
+  const replacements: ImageReplacement[] = [];
   const problems: string[] = [];
-  for (const raw of lines) {
+  lines.forEach((raw, index) => {
     const line = raw.trim();
-    if (!line || line.startsWith('#')) continue;
+    if (!line || line.startsWith('#')) return;
+    const at = `line ${index + 1}: `;
     const eq = line.indexOf('=');
-    if (eq <= 0) {
-      problems.push(`"${printable(line)}" is not container=image`);
-      continue;
+    if (eq === -1) {
+      const reference = parseImageReference(line);
+      if (!reference) {
+        problems.push(`${at}"${printable(line)}" is not an image reference`);
+      } else if (replacements.some((r) => r.repository === reference.repository)) {
+        problems.push(`${at}repository "${reference.repository}" is given twice`);
+      } else {
+        replacements.push({ repository: reference.repository, image: line });
+      }
+      return;
+    }
+    if (eq === 0) {
+      problems.push(`${at}"${printable(line)}" is not container=image`);
+      return;
     }
     const container = line.slice(0, eq).trim();
     const image = line.slice(eq + 1).trim();
     if (container !== '*' && !isDnsLabel(container)) {
-      problems.push(`"${printable(container)}" is not a valid container name`);
-    } else if (!IMAGE_REFERENCE.test(image) || image.length > 4096) {
-      problems.push(`"${printable(image)}" (for ${container}) is not an image reference`);
+      problems.push(`${at}"${printable(container)}" is not a valid container name`);
+    } else if (!parseImageReference(image)) {
+      problems.push(`${at}"${printable(image)}" (for ${container}) is not an image reference`);
     } else if (assignments.some((a) => a.container === container)) {
-      problems.push(`container "${container}" is given twice`);
+      problems.push(`${at}container "${container}" is given twice`);
     } else {
       assignments.push({ container, image });
     }
-  }
+  });
   if (assignments.some((a) => a.container === '*') && assignments.length > 1) {
     problems.push('"*=image" sets every container and cannot be mixed with named containers');
   }
   if (problems.length > 0) {
     throw new ActionError(
       `Input "images" has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}: ${problems.join('; ')}.`,
-      'Write one per line: CONTAINER=IMAGE (e.g. web=registry.example/app@sha256:...), or a single *=IMAGE.',
+      'Write one per line: CONTAINER=IMAGE (e.g. web=registry.example/app@sha256:...), a single *=IMAGE, or a bare IMAGE (HOST[:PORT]/PATH[:TAG][@DIGEST]) to replace that repository in "manifests".',
     );
   }
-  return assignments;
+  return { assignments, replacements };
+}
+
+/** `manifests`: one path, directory or glob a line (blank lines and `#` comments skipped). */
+function readManifestPatterns(lines: string[]): string[] {
+  const patterns = lines.map((line) => line.trim()).filter((l) => l && !l.startsWith('#'));
+  for (const pattern of patterns) checkSingleLine('manifests', pattern);
+  return patterns;
+}
+
+interface DeployInputs {
+  workloads: WorkloadRef[];
+  images: ImageAssignment[];
+  imageReplacements: ImageReplacement[];
+  manifests: string[];
+  forceConflicts: boolean;
+  dryRun: boolean;
+}
+
+/** Which deploy inputs need which: `workloads` and `manifests` are the two things to deploy. */
+function checkDeployInputs(given: DeployInputs): void {
+  const { workloads, images, imageReplacements, manifests } = given;
+  const bare = imageReplacements[0];
+  if (bare && manifests.length === 0) {
+    throw new ActionError(
+      `Input "images" has a bare image reference ("${printable(bare.image)}"), which replaces images in "manifests", but "manifests" was not given.`,
+      'Add the manifests to apply, or write CONTAINER=IMAGE to set a container of the "workloads".',
+    );
+  }
+  for (const [name, on] of [
+    ['force-conflicts', given.forceConflicts],
+    ['dry-run', given.dryRun],
+  ] as const) {
+    if (on && manifests.length === 0) {
+      throw new ActionError(
+        `Input "${name}" is true, but "manifests" was not given.`,
+        `"${name}" is about applying manifests (server-side apply); give "manifests", or remove it.`,
+      );
+    }
+  }
+  if (workloads.length > 0 && images.length === 0) {
+    if (imageReplacements.length > 0) {
+      throw new ActionError(
+        'Input "workloads" needs CONTAINER=IMAGE lines in "images"; bare image references only replace images in "manifests".',
+        'Add one "container=image" line per container to update (or "*=image" for all).',
+      );
+    }
+    throw new ActionError(
+      'Input "workloads" was given without "images".',
+      'Add one "container=image" line per container to update (or "*=image" for all).',
+    );
+  }
+  if (images.length > 0 && workloads.length === 0 && manifests.length === 0) {
+    throw new ActionError(
+      'Input "images" was given without "workloads" or "manifests".',
+      'Add the workloads to update, one per line, e.g. deployment/web, or the manifests to apply.',
+    );
+  }
 }
 
 export function isDnsLabel(name: string): boolean {

@@ -125,6 +125,7 @@ function writeOutputs(result: Result): void {
       core.exportVariable('KUBECONFIG', result.kubeconfigPath);
       core.setOutput('kubeconfig-path', result.kubeconfigPath);
       if (result.workloads) core.setOutput('workloads', JSON.stringify(result.workloads));
+      if (result.applied) core.setOutput('applied', JSON.stringify(result.applied));
       // eks-cluster: aws mode's outputs too, and its exports unless eks-export-aws-credentials: false.
       if (result.eks) writeAwsOutputs(result.eks.aws, result.eks.exportAwsCredentials);
       return;

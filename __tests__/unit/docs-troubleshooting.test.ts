@@ -18,6 +18,8 @@ const COMPOSED: Record<string, string> = {
   'src/chainguard/explain.ts message': 'The exchange is refused',
   // withNote: another ActionError's message plus "; the new images were already set on ...".
   'src/kubernetes/deploy.ts …; ….': 'The rollout did not complete',
+  // withNote: an apply refusal's message plus "; already applied before it: ...".
+  'src/kubernetes/apply/apply.ts …; ….': 'The cluster refuses an apply',
   // The top-level catch: every ActionError above.
   'src/main.ts message': 'all',
 };

@@ -219,6 +219,17 @@ describe('the job summary', () => {
         },
       ],
       diagnosis: undefined,
+      applied: [
+        {
+          kind: evil,
+          apiVersion: evil,
+          namespace: evil,
+          name: evil,
+          outcome: 'created',
+          dryRun: false,
+          file: evil,
+        },
+      ],
     },
     true,
   );
@@ -261,6 +272,9 @@ describe('the job summary', () => {
     expect(kubernetes).toContain('| context | &lt;script&gt;alert(1)&lt;/script&gt; \\[click\\]');
     expect(kubernetes).toContain('\\\\n::set-output');
     expect(kubernetes).toContain('#\\\\u0023\\[add-mask\\]z');
+    // The applied-objects table is there, with the same value escaped in every cell.
+    expect(kubernetes).toContain('#### Manifests (server-side apply)');
+    expect(kubernetes).toContain('| created |');
   });
 });
 

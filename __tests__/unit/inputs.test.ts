@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ActionError } from '../../src/errors.js';
+import { parseImageReference } from '../../src/image-reference.js';
 import {
   defaultSessionName,
   parseImages,
@@ -149,7 +150,7 @@ describe('kubernetes inputs', () => {
     [{ 'rollout-timeout': '-5m' }, 'not a duration'],
     [{ 'rollout-timeout': '7h' }, 'longer than 6h'],
     [{ workloads: 'web' }, 'Input "workloads" was given without "images"'],
-    [{ images: 'web=nginx' }, 'Input "images" was given without "workloads"'],
+    [{ images: 'web=nginx' }, 'Input "images" was given without "workloads" or "manifests"'],
     [{ namespace: 'Demo' }, 'Input "namespace" is "Demo"'],
     [{ 'kubeconfig-credentials': 'dynamic' }, 'Input "kubeconfig-credentials" is "dynamic"'],
     [{ server: 'https://x' }, 'Inputs "kubeconfig" and "server" were both given'],
@@ -220,22 +221,197 @@ describe('parseImages', () => {
     ['app=ghcr.io/org/app:v1.2.3-rc.1', { container: 'app', image: 'ghcr.io/org/app:v1.2.3-rc.1' }],
     ['app=localhost/app_x__y', { container: 'app', image: 'localhost/app_x__y' }],
   ])('%s', (line, assignment) => {
-    expect(parseImages([line])).toEqual([assignment]);
+    expect(parseImages([line])).toEqual({ assignments: [assignment], replacements: [] });
   });
 
   it.each([
-    [['nginx'], 'is not container=image'],
-    [['=nginx'], 'is not container=image'],
+    [['=nginx'], 'line 1: "=nginx" is not container=image'],
     [['Web=nginx'], '"Web" is not a valid container name'],
     [['web=nginx;curl evil'], 'is not an image reference'],
     [['web=$(id)'], 'is not an image reference'],
     [['web=nginx latest'], 'is not an image reference'],
     [['web=NGINX'], 'is not an image reference'],
+    [['web=nginx@sha256:' + 'A'.repeat(64)], 'is not an image reference'],
     [['web=nginx', 'web=redis'], 'container "web" is given twice'],
     [['*=nginx', 'web=redis'], 'cannot be mixed with named containers'],
   ])('%j is refused: %s', (lines, message) => {
     expect(() => parseImages(lines)).toThrow(message);
   });
+});
+
+const DIGEST = 'sha256:' + 'c'.repeat(64);
+
+describe('bare image references (images lines without =)', () => {
+  it.each([
+    ['nginx', 'nginx', undefined, undefined],
+    ['nginx:1.27', 'nginx', '1.27', undefined],
+    ['library/nginx:1.27-alpine', 'library/nginx', '1.27-alpine', undefined],
+    ['docker.io/library/nginx', 'docker.io/library/nginx', undefined, undefined],
+    ['registry.example:5000/team/app', 'registry.example:5000/team/app', undefined, undefined],
+    ['registry.example:5000/team/app:v2', 'registry.example:5000/team/app', 'v2', undefined],
+    [`ghcr.io/org/app@${DIGEST}`, 'ghcr.io/org/app', undefined, DIGEST],
+    [`ghcr.io/org/app:v1.2.3@${DIGEST}`, 'ghcr.io/org/app', 'v1.2.3', DIGEST],
+    ['localhost:5000/app', 'localhost:5000/app', undefined, undefined],
+    ['localhost/app_x__y', 'localhost/app_x__y', undefined, undefined],
+    ['Registry.Example/app', 'Registry.Example/app', undefined, undefined],
+    ['[::1]:5000/app:dev', '[::1]:5000/app', 'dev', undefined],
+    ['registry:5000', 'registry', '5000', undefined], // no path: docker reads :5000 as a tag
+    [`app@sha512:${'d'.repeat(128)}`, 'app', undefined, `sha512:${'d'.repeat(128)}`],
+  ])('%s: repository %s, tag %s, digest %s', (text, repository, tag, digest) => {
+    expect(parseImageReference(text)).toEqual({ repository, tag, digest });
+    expect(parseImages([text])).toEqual({
+      assignments: [],
+      replacements: [{ repository, image: text }],
+    });
+  });
+
+  it.each([
+    ['NGINX', 'upper case in the path'],
+    ['nginx:', 'empty tag'],
+    ['nginx:-x', 'tag starting with -'],
+    [`nginx:${'t'.repeat(129)}`, 'tag over 128 characters'],
+    ['nginx@sha256:abc', 'short digest'],
+    [`nginx@sha256:${'C'.repeat(64)}`, 'upper-case digest'],
+    [`nginx@md5:${'c'.repeat(32)}`, 'unknown digest algorithm'],
+    [`nginx@${'c'.repeat(64)}`, 'digest without algorithm'],
+    ['registry.example:port/app', 'port that is not a number'],
+    ['-registry.example/app', 'host starting with -'],
+    ['org//app', 'empty path component'],
+    ['org/app/', 'trailing slash'],
+    ['org/-app', 'path component starting with -'],
+    ['app;curl evil|sh', 'shell syntax'],
+    ['$(id)', 'command substitution'],
+    [`r.example/${'a'.repeat(260)}`, 'name over 255 characters'],
+  ])('%s is refused (%s)', (text) => {
+    expect(parseImageReference(text)).toBeUndefined();
+    expect(() => parseImages([text])).toThrow(`"${text.slice(0, 20)}`);
+  });
+
+  it('names the line as written, blank and comment lines counted', () => {
+    expect(() => parseImages(['web=nginx', '', '# app', 'App:1'])).toThrow(
+      'Input "images" has a problem: line 4: "App:1" is not an image reference.',
+    );
+  });
+
+  it('mixes CONTAINER=IMAGE and bare lines', () => {
+    expect(parseImages(['web=nginx:1', 'ghcr.io/org/app:2'])).toEqual({
+      assignments: [{ container: 'web', image: 'nginx:1' }],
+      replacements: [{ repository: 'ghcr.io/org/app', image: 'ghcr.io/org/app:2' }],
+    });
+  });
+
+  it('refuses a repository given twice, by repository', () => {
+    expect(() => parseImages(['ghcr.io/org/app:1', `ghcr.io/org/app@${DIGEST}`])).toThrow(
+      'line 2: repository "ghcr.io/org/app" is given twice',
+    );
+  });
+});
+
+describe('manifests, force-conflicts and dry-run', () => {
+  const kube = (extra: Record<string, string>) =>
+    settingsFor({ kubeconfig: KUBECONFIG, ...extra }) as KubernetesSettings;
+
+  it('defaults: no manifests, no replacements, no force, no dry run', () => {
+    expect(kube({ 'force-conflicts': 'false', 'dry-run': 'false' })).toMatchObject({
+      manifests: [],
+      imageReplacements: [],
+      forceConflicts: false,
+      dryRun: false,
+    });
+  });
+
+  it('reads the manifests as given, one a line, blank lines and # comments skipped', () => {
+    const s = kube({
+      manifests: 'deploy/\n\n# not this\n  k8s/*.yaml  \n!k8s/skip.yaml\n',
+      images: `ghcr.io/org/app@${DIGEST}\nweb=nginx:1.27`,
+      workloads: 'deployment/web',
+      'force-conflicts': 'true',
+      'dry-run': 'TRUE',
+    });
+    expect(s).toMatchObject({
+      manifests: ['deploy/', 'k8s/*.yaml', '!k8s/skip.yaml'],
+      imageReplacements: [{ repository: 'ghcr.io/org/app', image: `ghcr.io/org/app@${DIGEST}` }],
+      images: [{ container: 'web', image: 'nginx:1.27' }],
+      workloads: [{ kind: 'deployment', name: 'web' }],
+      forceConflicts: true,
+      dryRun: true,
+    });
+  });
+
+  it.each<[string, Record<string, string>]>([
+    ['manifests alone', { manifests: 'deploy/' }],
+    ['manifests with a bare image', { manifests: 'deploy/', images: 'app:2' }],
+    ['manifests with CONTAINER=IMAGE (no workloads)', { manifests: 'deploy/', images: 'web=a' }],
+    ['manifests and workloads', { manifests: 'd/', workloads: 'web', images: 'web=a\napp:2' }],
+  ])('accepts %s', (_title, extra) => {
+    expect(kube(extra).mode).toBe('kubernetes');
+  });
+
+  it.each<[Record<string, string>, string]>([
+    [
+      { images: 'ghcr.io/org/app:2' },
+      'Input "images" has a bare image reference ("ghcr.io/org/app:2"), which replaces images in "manifests", but "manifests" was not given.',
+    ],
+    [
+      { workloads: 'web', images: 'nginx:1.27' },
+      'Input "images" has a bare image reference ("nginx:1.27")',
+    ],
+    [
+      { 'force-conflicts': 'true' },
+      'Input "force-conflicts" is true, but "manifests" was not given.',
+    ],
+    [
+      { 'dry-run': 'true', workloads: 'web', images: 'web=a' },
+      'Input "dry-run" is true, but "manifests" was not given.',
+    ],
+    [{ 'dry-run': 'yes', manifests: 'd/' }, 'Input "dry-run" is "yes", which is not a boolean.'],
+    [{ 'force-conflicts': '1' }, 'Input "force-conflicts" is "1", which is not a boolean.'],
+    [
+      { manifests: 'd/', workloads: 'web', images: 'app:2' },
+      'Input "workloads" needs CONTAINER=IMAGE lines in "images"',
+    ],
+    [{ manifests: 'd/', workloads: 'web' }, 'Input "workloads" was given without "images".'],
+    [
+      { manifests: 'd/\ne/\u0007x' },
+      'Input "manifests" contains a line break or control character.',
+    ],
+  ])('%j is refused: %s', (extra, message) => {
+    expect(errorFor({ kubeconfig: KUBECONFIG, ...extra }).message).toContain(message);
+  });
+
+  it('manifests alone pick kubernetes mode, which then asks for the cluster', () => {
+    expect(errorFor({ manifests: 'deploy/' }).message).toBe(
+      'Kubernetes mode needs input "kubeconfig" or "server"; neither was given.',
+    );
+  });
+
+  it.each<[Record<string, string>, string]>([
+    [{ mode: 'token', manifests: 'deploy/' }, 'Input "manifests" does not apply to token mode'],
+    [{ mode: 'token', 'dry-run': 'true' }, 'Input "dry-run" does not apply to token mode'],
+    [
+      { 'role-to-assume': ROLE, 'aws-region': 'eu-west-1', 'force-conflicts': 'true' },
+      'Input "force-conflicts" does not apply to aws mode',
+    ],
+    [
+      { 'role-to-assume': ROLE, 'aws-region': 'eu-west-1', manifests: 'k8s/' },
+      'Input "manifests" does not apply to aws mode',
+    ],
+    [
+      { 'chainguard-identity': IDENTITY, manifests: 'k8s/', 'dry-run': 'true' },
+      'Inputs "manifests", "dry-run" do not apply to chainguard mode',
+    ],
+  ])('other modes refuse %j: %s', (inputs, message) => {
+    expect(errorFor(inputs).message).toContain(message);
+  });
+
+  it.each(['false', 'False', 'FALSE', ''])(
+    'other modes accept force-conflicts and dry-run at their default (%j), as a runner passes it',
+    (value) => {
+      expect(settingsFor({ mode: 'token', 'force-conflicts': value, 'dry-run': value }).mode).toBe(
+        'token',
+      );
+    },
+  );
 });
 
 describe('aws inputs', () => {

@@ -9,7 +9,8 @@ import type { ObjectList, Status, WatchEvent } from './objects.js';
 import { requireHttps, type ClusterTarget } from './target.js';
 
 /**
- * The few API calls a deploy needs (get, list, watch, strategic merge patch), by path, to the
+ * The few API calls a deploy needs (get, list, watch, strategic merge patch, server-side apply),
+ * by path, to the
  * one cluster of the written kubeconfig with the ID token as bearer. Under it, ClusterConnection
  * (connection.ts) is @kubernetes/client-node: its KubeConfig gives each request TLS, proxy and
  * credentials, and our HttpsLibrary at its `httpApi` extension point sends it with one
@@ -22,6 +23,8 @@ import { requireHttps, type ClusterTarget } from './target.js';
 export const FIELD_MANAGER = 'oidc-deploy-action';
 const USER_AGENT = 'oidc-deploy-action';
 const STRATEGIC_MERGE_PATCH = 'application/strategic-merge-patch+json';
+/** Server-side apply: the body is YAML, and JSON is YAML. */
+const APPLY_PATCH = 'application/apply-patch+yaml';
 /** A token closer than this to its `exp` is renewed when the API refuses it. */
 const RENEW_MARGIN_S = 60;
 /** The longest watch event line: a line that never ends must not grow without bound. */
@@ -139,8 +142,37 @@ export class KubeClient {
   }
 
   /** A strategic merge patch, as `kubectl set image` sends, recorded under our field manager. */
-  async patch<T>(path: string, body: unknown): Promise<T> {
-    return this.call<T>('PATCH', path, { fieldManager: FIELD_MANAGER }, JSON.stringify(body));
+  async patch<T>(path: string, body: unknown, query: Query = {}): Promise<T> {
+    return this.call<T>(
+      'PATCH',
+      path,
+      { ...query, fieldManager: FIELD_MANAGER },
+      JSON.stringify(body),
+    );
+  }
+
+  /**
+   * Server-side apply (`kubectl apply --server-side`): the whole object, owned by our field
+   * manager, with the unknown-field check kubectl asks for. `force` takes over fields another
+   * manager owns; `dryRun` has the server check and answer without storing.
+   */
+  async apply<T>(
+    path: string,
+    object: unknown,
+    options: { force: boolean; dryRun: boolean },
+  ): Promise<T> {
+    return this.call<T>(
+      'PATCH',
+      path,
+      {
+        fieldManager: FIELD_MANAGER,
+        fieldValidation: 'Strict',
+        force: options.force,
+        dryRun: options.dryRun ? 'All' : undefined,
+      },
+      JSON.stringify(object),
+      APPLY_PATCH,
+    );
   }
 
   /**
@@ -203,6 +235,7 @@ export class KubeClient {
     query: Query,
     body: string | undefined,
     signal?: AbortSignal,
+    contentType = STRATEGIC_MERGE_PATCH,
   ): ClusterRequest {
     const search = new URLSearchParams();
     for (const [key, value] of Object.entries(query)) {
@@ -215,7 +248,7 @@ export class KubeClient {
       headers: {
         Accept: 'application/json',
         'User-Agent': USER_AGENT,
-        ...(body !== undefined ? { 'Content-Type': STRATEGIC_MERGE_PATCH } : {}),
+        ...(body !== undefined ? { 'Content-Type': contentType } : {}),
       },
       body,
       signal,
@@ -227,6 +260,7 @@ export class KubeClient {
     path: string,
     query: Query,
     body: string | undefined,
+    contentType?: string,
   ): Promise<T> {
     const connection = await this.connection;
     const maxAttempts = 3;
@@ -245,9 +279,12 @@ export class KubeClient {
             { code: DEADLINE },
           );
         }
-        response = await connection.send(this.request(verb, path, query, body), {
-          deadlineMs: left,
-        });
+        response = await connection.send(
+          this.request(verb, path, query, body, undefined, contentType),
+          {
+            deadlineMs: left,
+          },
+        );
       } catch (error) {
         const failure = this.networkError(verb, path, error);
         if (

@@ -2,6 +2,7 @@ import { ActionError, formatError } from '../errors.js';
 import type { ImageAssignment, WorkloadRef } from '../inputs.js';
 import type { Logger } from '../logger.js';
 import type { Claims } from '../oidc/claims.js';
+import type { AppliedWorkload } from './apply/apply.js';
 import { KubeApiError, type Query } from './client.js';
 import { diagnose, type Diagnosis } from './diagnose.js';
 import { explainApiError } from './explain.js';
@@ -13,7 +14,7 @@ import { foreign, markdownLiteral } from '../untrusted.js';
 
 export interface DeployClient extends WatchingClient {
   get<T>(path: string, query?: Query): Promise<T>;
-  patch<T>(path: string, body: unknown): Promise<T>;
+  patch<T>(path: string, body: unknown, query?: Query): Promise<T>;
 }
 
 export interface DeployRequest {
@@ -30,6 +31,14 @@ export interface DeployRequest {
   /** GITHUB_REPOSITORY, GITHUB_SHA, GITHUB_RUN_ID for the change-cause annotation. */
   env: NodeJS.ProcessEnv;
   logger: Logger;
+  /**
+   * Workloads the manifests applied (created or configured): their rollouts are awaited as the
+   * patched ones', without a patch of their own; their rollback applies the pod template they
+   * had before. Reported after `workloads`.
+   */
+  applied?: AppliedWorkload[];
+  /** Server-side dry run: image patches are sent with dryRun=All and nothing is awaited. */
+  dryRun?: boolean;
   /** Passed to each wait (tests shorten them). */
   waitTuning?: { backoff?: { baseMs: number; maxMs: number }; watchTimeoutSeconds?: () => number };
 }
@@ -41,8 +50,11 @@ export interface DeployResult {
 
 interface Planned {
   ref: WorkloadRef;
+  namespace: string;
   object: Workload;
   changes: ContainerChange[];
+  /** Applied by the manifests: awaited without a patch. */
+  applied?: AppliedWorkload;
 }
 
 /**
@@ -51,31 +63,52 @@ interface Planned {
  * failed rollout is diagnosed and, if asked, rolled back. API refusals become explanations.
  */
 export async function deploy(request: DeployRequest): Promise<DeployResult> {
-  const { client, namespace, logger } = request;
-  const kinds = request.workloads.map((w) => w.kind);
-  const explain = (error: unknown, doing: string) =>
-    explainApiError(error, doing, {
-      namespace,
-      kinds,
-      claims: request.claims,
-      unauthorized: request.explainUnauthorized,
-    });
+  return (await prepareDeploy(request))(request.applied ?? []);
+}
 
-  const planned = await validate(request, explain);
+/**
+ * The deploy in two halves: this one reads every workload and matches the images (nothing
+ * changes, so it can run before a manifest apply); the function it returns patches and waits,
+ * together with the workloads that apply changed.
+ */
+export async function prepareDeploy(
+  request: DeployRequest,
+): Promise<(applied: AppliedWorkload[]) => Promise<DeployResult>> {
+  const explainFor = (applied: AppliedWorkload[]) => {
+    const kinds = [...request.workloads, ...applied].map((w) => w.kind);
+    return (error: unknown, doing: string) =>
+      explainApiError(error, doing, {
+        namespace: request.namespace,
+        kinds,
+        claims: request.claims,
+        unauthorized: request.explainUnauthorized,
+      });
+  };
+  const validated = await validate(request, explainFor([]));
+  return (applied) =>
+    runDeploy(request, [...validated, ...appliedPlans(applied)], explainFor(applied));
+}
+
+async function runDeploy(
+  request: DeployRequest,
+  planned: Planned[],
+  explain: (error: unknown, doing: string) => unknown,
+): Promise<DeployResult> {
+  const { client, logger } = request;
 
   const started = new Map<WorkloadRef, number>();
   const results = new Map<WorkloadRef, WorkloadResult>();
   const changing: Planned[] = [];
   for (const plan of planned) {
-    if (isUnchanged(plan.changes)) {
+    if (plan.applied?.outcome === 'unchanged') {
+      started.set(plan.ref, Date.now());
+      results.set(plan.ref, result(plan, 'unchanged', 'applied unchanged', started));
+    } else if (!plan.applied && isUnchanged(plan.changes)) {
       started.set(plan.ref, Date.now());
       logger.info(
         `${plan.ref.kind}.apps/${plan.ref.name} already runs the requested images: left unchanged`,
       );
-      results.set(
-        plan.ref,
-        result(plan, 'unchanged', 'already at the requested images', started, namespace),
-      );
+      results.set(plan.ref, result(plan, 'unchanged', 'already at the requested images', started));
     } else {
       changing.push(plan);
     }
@@ -83,11 +116,23 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
 
   const { patched, waits } = await patchAndWatch(changing, request, started, explain);
 
-  if (request.rolloutTimeoutMs === 0) {
+  if (request.rolloutTimeoutMs === 0 || request.dryRun) {
     for (const plan of patched) {
       results.set(
         plan.ref,
-        result(plan, 'patched', 'patched; not waiting (rollout-timeout: 0)', started, namespace),
+        request.dryRun
+          ? result(
+              plan,
+              'dry-run',
+              'server dry run: the patch was accepted, nothing changed',
+              started,
+            )
+          : result(
+              plan,
+              'patched',
+              `${plan.applied ? 'applied' : 'patched'}; not waiting (rollout-timeout: 0)`,
+              started,
+            ),
       );
     }
     return {
@@ -101,7 +146,7 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
   for (const [index, plan] of patched.entries()) {
     const outcome = waits[index] as WaitOutcome;
     if (outcome.result === 'done') {
-      results.set(plan.ref, result(plan, 'rolled-out', outcome.message, started, namespace));
+      results.set(plan.ref, result(plan, 'rolled-out', outcome.message, started));
     } else {
       failed.push({ plan, outcome });
     }
@@ -114,7 +159,7 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
         client,
         kind: plan.ref.kind,
         name: plan.ref.name,
-        namespace,
+        namespace: plan.namespace,
         workload: outcome.last ?? plan.object,
         changes: plan.changes,
       }),
@@ -152,9 +197,10 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
         result(
           plan,
           'rolled-back',
-          `${outcome.message}; rolled back to the previous images`,
+          plan.applied
+            ? `${outcome.message}; rolled back to the pod template it had before the apply`
+            : `${outcome.message}; rolled back to the previous images`,
           started,
-          namespace,
         ),
       );
     } else if (back) {
@@ -165,11 +211,10 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
           kind,
           `${outcome.message}; the rollback did not finish: ${back.message}`,
           started,
-          namespace,
         ),
       );
     } else {
-      results.set(plan.ref, result(plan, kind, outcome.message, started, namespace));
+      results.set(plan.ref, result(plan, kind, outcome.message, started));
     }
   }
 
@@ -206,7 +251,7 @@ async function validate(
     }
     const plan = planImages(read.value, request.images);
     for (const problem of plan.problems) problems.push(`${ref.kind}/${ref.name}: ${problem}`);
-    planned.push({ ref, object: read.value, changes: plan.changes });
+    planned.push({ ref, namespace, object: read.value, changes: plan.changes });
   }
   if (problems.length > 0) {
     throw new ActionError(
@@ -240,8 +285,8 @@ async function patchAndWatch(
   started: Map<WorkloadRef, number>,
   explain: (error: unknown, doing: string) => unknown,
 ): Promise<{ patched: Planned[]; waits: WaitOutcome[] }> {
-  const { client, namespace, logger } = request;
-  const waiting = request.rolloutTimeoutMs > 0;
+  const { client, logger } = request;
+  const waiting = request.rolloutTimeoutMs > 0 && !request.dryRun;
   const stop = new AbortController();
   const landed = new Set<Planned>();
   const waits = new Map<Planned, Promise<WaitOutcome>>();
@@ -250,16 +295,21 @@ async function patchAndWatch(
   const patchOne = async (plan: Planned): Promise<void> => {
     const { ref, object, changes } = plan;
     started.set(ref, Date.now());
-    try {
-      await client.patch(
-        workloadPath(ref.kind, namespace, ref.name),
-        imagePatch(object, changes, changeCause(ref, changes, request.env)),
+    if (!plan.applied) {
+      try {
+        await client.patch(
+          workloadPath(ref.kind, plan.namespace, ref.name),
+          imagePatch(object, changes, changeCause(ref, changes, request.env)),
+          request.dryRun ? { dryRun: 'All' } : {},
+        );
+      } catch (error) {
+        refusal ??= { error: explain(error, `patch ${ref.kind}/${ref.name}`), of: 'patch' };
+        return;
+      }
+      logger.info(
+        `${ref.kind}.apps/${ref.name} image updated${request.dryRun ? ' (server dry run)' : ''}`,
       );
-    } catch (error) {
-      refusal ??= { error: explain(error, `patch ${ref.kind}/${ref.name}`), of: 'patch' };
-      return;
     }
-    logger.info(`${ref.kind}.apps/${ref.name} image updated`);
     landed.add(plan);
     if (!waiting) return;
     const prefix = plans.length > 1 ? `${ref.kind}/${ref.name}: ` : '';
@@ -290,8 +340,9 @@ async function patchAndWatch(
   const patched = plans.filter((plan) => landed.has(plan));
   if (refusal) {
     const { error, of } = refusal;
-    if (!(error instanceof ActionError) || patched.length === 0) throw error;
-    const names = patched.map((p) => `${p.ref.kind}/${p.ref.name}`).join(', ');
+    const changed = patched.filter((p) => !p.applied);
+    if (!(error instanceof ActionError) || changed.length === 0) throw error;
+    const names = changed.map((p) => `${p.ref.kind}/${p.ref.name}`).join(', ');
     // The patches that went through must be named, or the user would think nothing changed.
     throw withNote(
       error,
@@ -314,7 +365,7 @@ function waitFor(
     client: request.client,
     kind: plan.ref.kind,
     name: plan.ref.name,
-    namespace: request.namespace,
+    namespace: plan.namespace,
     timeoutMs: request.rolloutTimeoutMs,
     logger: request.logger,
     prefix,
@@ -330,9 +381,26 @@ async function rollBack(
   explain: (error: unknown, doing: string) => unknown,
 ): Promise<WaitOutcome> {
   const { ref } = plan;
+  if (plan.applied) {
+    const { restore } = plan.applied;
+    if (!restore) {
+      return {
+        result: 'failed',
+        message: 'it did not exist before this run: nothing to roll back to',
+        last: undefined,
+      };
+    }
+    request.logger.info(
+      `${ref.kind}/${ref.name}: rolling back to the pod template it had before the apply`,
+    );
+    await restore().catch((error: unknown) => {
+      throw explain(error, `apply ${ref.kind}/${ref.name} back to its previous pod template`);
+    });
+    return waitFor(plan, request, `rollback of ${ref.kind}/${ref.name}: `);
+  }
   const back = reverseChanges(plan.changes);
   const latest = await request.client
-    .get<Workload>(workloadPath(ref.kind, request.namespace, ref.name))
+    .get<Workload>(workloadPath(ref.kind, plan.namespace, ref.name))
     .catch((error: unknown) => {
       throw explain(error, `get ${ref.kind}/${ref.name} to roll it back`);
     });
@@ -345,7 +413,7 @@ async function rollBack(
   );
   try {
     await request.client.patch(
-      workloadPath(ref.kind, request.namespace, ref.name),
+      workloadPath(ref.kind, plan.namespace, ref.name),
       imagePatch(latest, back, changeCause(ref, back, request.env, 'rollback')),
     );
   } catch (error) {
@@ -360,18 +428,47 @@ function withNote(error: ActionError, note: string): ActionError {
   return new ActionError(`${error.message.replace(/\.$/, '')}; ${note}.`, error.hint);
 }
 
+/**
+ * The applied workloads as plans: the images before and after the apply are their changes (the
+ * previous image is empty for a container the apply added).
+ */
+function appliedPlans(applied: AppliedWorkload[]): Planned[] {
+  return applied.map((workload) => {
+    const images = (w: Workload | undefined, init: boolean) =>
+      new Map(
+        (
+          (init ? w?.spec?.template?.spec?.initContainers : w?.spec?.template?.spec?.containers) ??
+          []
+        ).map((c) => [c.name, c.image ?? '']),
+      );
+    const changes: ContainerChange[] = [];
+    for (const init of [false, true]) {
+      const before = images(workload.before, init);
+      for (const [name, image] of images(workload.object, init)) {
+        changes.push({ name, init, previousImage: before.get(name) ?? '', newImage: image });
+      }
+    }
+    return {
+      ref: { kind: workload.kind, name: workload.name },
+      namespace: workload.namespace,
+      object: workload.object,
+      changes,
+      applied: workload,
+    };
+  });
+}
+
 function result(
   plan: Planned,
   outcome: WorkloadOutcome,
   message: string,
   started: Map<WorkloadRef, number>,
-  namespace: string,
 ): WorkloadResult {
   const seconds = (Date.now() - (started.get(plan.ref) ?? Date.now())) / 1000;
   return {
     kind: plan.ref.kind,
     name: plan.ref.name,
-    namespace,
+    namespace: plan.namespace,
     containers: plan.changes,
     result: outcome,
     seconds: Math.round(seconds * 10) / 10,

@@ -1,13 +1,17 @@
+import * as core from '@actions/core';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { EksAuth } from '../aws/eks/index.js';
 import { ActionError } from '../errors.js';
-import type { EksSource, KubernetesSettings } from '../inputs.js';
+import type { EksSource, KubeconfigSource, KubernetesSettings } from '../inputs.js';
 import type { ModeContext, PreparedMode } from '../mode.js';
 import type { Logger } from '../logger.js';
 import { KubeClient } from './client.js';
 import type { ClusterConnection } from './connection.js';
-import { deploy } from './deploy.js';
+import { prepareApply, type ApplyResult } from './apply/apply.js';
+import { assignImagesInManifests } from './apply/assignments.js';
+import type { ManifestObject } from './apply/manifests.js';
+import { prepareDeploy, type DeployResult } from './deploy.js';
 import { impersonationOf, type Impersonation } from './impersonation.js';
 import {
   planKubeconfig,
@@ -40,20 +44,40 @@ export function credentialPluginPath(
 }
 
 /**
- * Kubernetes mode, first half: checks the kubeconfig and picks its context before the ID token
- * is requested, so a bad kubeconfig costs no request; with workloads to deploy, connects to the
- * cluster while the token is requested. Returns the second half.
+ * Kubernetes mode, first half: checks the kubeconfig and picks its context, and reads and checks
+ * the manifests, before the ID token is requested, so bad input costs no request; with workloads
+ * or manifests to deploy, connects to the cluster while the token is requested. Returns the
+ * second half.
  */
-export function prepareKubernetes(
+export async function prepareKubernetes(
   settings: KubernetesSettings,
   logger: Logger,
   env: NodeJS.ProcessEnv,
-  eks?: EksAuth,
-): PreparedMode<KubernetesResult> {
-  if (settings.source.kind === 'eks') return prepareEks(settings, settings.source, logger, env);
-  const plan = planKubeconfig(
+  /** Masks a Secret's values of the manifests before anything can print them. */
+  mask: (secret: string) => void = core.setSecret,
+): Promise<PreparedMode<KubernetesResult>> {
+  const { source } = settings;
+  if (source.kind === 'eks') {
+    if (settings.credentials === 'refresh') credentialPluginPath(undefined, 'credential-eks.js');
+    const manifests =
+      settings.manifests.length > 0 ? await loadManifests(settings, env, mask) : undefined;
+    return prepareEks(settings, source, manifests, logger, env);
+  }
+  const plan = planFor(settings, source, logger);
+  const pluginPath = settings.credentials === 'refresh' ? credentialPluginPath() : undefined;
+  const manifests =
+    settings.manifests.length > 0 ? await loadManifests(settings, env, mask) : undefined;
+  return onCluster(settings, plan, pluginPath, manifests, env, undefined);
+}
+
+function planFor(
+  settings: KubernetesSettings,
+  source: KubeconfigSource,
+  logger: Logger,
+): KubeconfigPlan {
+  return planKubeconfig(
     {
-      source: settings.source,
+      source,
       context: settings.context,
       namespace: settings.namespace,
       user: settings.user,
@@ -61,12 +85,19 @@ export function prepareKubernetes(
     },
     logger,
   );
-  const pluginPath =
-    settings.credentials === 'refresh'
-      ? credentialPluginPath(undefined, eks ? 'credential-eks.js' : 'credential.js')
-      : undefined;
+}
+
+/** The cluster half of a prepared run: a connection made while the token is requested. */
+function onCluster(
+  settings: KubernetesSettings,
+  plan: KubeconfigPlan,
+  pluginPath: string | undefined,
+  manifests: ManifestObject[] | undefined,
+  env: NodeJS.ProcessEnv,
+  eks: EksAuth | undefined,
+): PreparedMode<KubernetesResult> {
   let cluster: Cluster | undefined;
-  if (settings.workloads.length > 0) {
+  if (settings.workloads.length > 0 || manifests !== undefined) {
     // The deploy talks to the same cluster as the kubeconfig, as its user, with the token itself
     // (also in refresh mode: the plugin would only fetch the same token again).
     const proxy = proxyFor(new URL(plan.target.server), env, plan.cluster['proxy-url']);
@@ -85,10 +116,28 @@ export function prepareKubernetes(
     cluster = { proxy, impersonation, connect };
   }
   return {
-    run: (ctx) => runKubernetes(settings, plan, pluginPath, cluster, ctx, eks),
+    run: (ctx) => runKubernetes(settings, plan, pluginPath, cluster, manifests, ctx, eks),
     // Loading the client (and building its KubeConfig) overlaps the wait for the token.
     whileTokenIsRequested: () => void cluster?.connect(),
   };
+}
+
+/**
+ * The manifests, read and checked (readManifests). Loaded only when used: the reader and
+ * @actions/glob are not needed by a run without manifests.
+ */
+async function loadManifests(
+  settings: KubernetesSettings,
+  env: NodeJS.ProcessEnv,
+  mask: (secret: string) => void,
+): Promise<ManifestObject[]> {
+  const { readManifests } = await import('./apply/manifests.js');
+  return readManifests({
+    patterns: settings.manifests,
+    workspace: env['GITHUB_WORKSPACE'] || process.cwd(),
+    imageReplacements: settings.imageReplacements,
+    mask,
+  });
 }
 
 interface Cluster {
@@ -106,6 +155,7 @@ async function runKubernetes(
   plan: KubeconfigPlan,
   pluginPath: string | undefined,
   cluster: Cluster | undefined,
+  manifests: ManifestObject[] | undefined,
   ctx: ModeContext,
   eks: EksAuth | undefined,
 ): Promise<KubernetesResult> {
@@ -154,54 +204,91 @@ async function runKubernetes(
     impersonation: cluster.impersonation,
     logger: ctx.logger,
   });
-  const deployed = await deploy({
-    client,
-    namespace: target.namespace,
-    workloads: settings.workloads,
-    images: settings.images,
-    rolloutTimeoutMs: settings.rolloutTimeoutMs,
-    rollbackOnFailure: settings.rollbackOnFailure,
-    claims: ctx.claims,
-    ...(eks ? { explainUnauthorized: eks.explainUnauthorized } : {}),
-    env: ctx.env,
-    logger: ctx.logger,
-  }).finally(() => client.close());
-  return { ...result, workloads: deployed.workloads, diagnosis: deployed.diagnosis };
+  try {
+    // `workloads` the manifests also apply get their images in the manifest (apply/assignments).
+    const workloads = manifests
+      ? assignImagesInManifests(manifests, settings.workloads, settings.images, target.namespace)
+      : settings.workloads;
+    // Every check before the first PATCH: discovery, namespaces, the reads of every object and
+    // workload, the containers of every image line.
+    const applying = manifests
+      ? await prepareApply({
+          client,
+          objects: manifests,
+          namespaceInput: settings.namespace,
+          defaultNamespace: target.namespace,
+          force: settings.forceConflicts,
+          dryRun: settings.dryRun,
+          logger: ctx.logger,
+          claims: ctx.claims,
+          impersonation: cluster.impersonation,
+          unauthorized: eks?.explainUnauthorized,
+        })
+      : undefined;
+    const deploying =
+      workloads.length > 0 || manifests
+        ? await prepareDeploy({
+            client,
+            namespace: target.namespace,
+            workloads,
+            images: settings.images,
+            rolloutTimeoutMs: settings.rolloutTimeoutMs,
+            rollbackOnFailure: settings.rollbackOnFailure,
+            dryRun: settings.dryRun,
+            claims: ctx.claims,
+            ...(eks ? { explainUnauthorized: eks.explainUnauthorized } : {}),
+            env: ctx.env,
+            logger: ctx.logger,
+          })
+        : undefined;
+    const applied: ApplyResult | undefined = await applying?.run();
+    const deployed: DeployResult | undefined = await deploying?.(applied?.workloads ?? []);
+    return {
+      ...result,
+      ...(applied ? { applied: applied.objects } : {}),
+      workloads: deployed && deployed.workloads.length > 0 ? deployed.workloads : undefined,
+      diagnosis: deployed?.diagnosis,
+    };
+  } finally {
+    client.close();
+  }
 }
 
 // ---------------------------------------------------------------- EKS
 
 /**
  * eks-cluster: the server and CA come from EKS DescribeCluster, after the role is assumed with
- * the ID token, so nothing of the cluster is known before the token. Then the same flow as a
- * `server` source, authenticated with the EKS token (src/aws/eks/).
+ * the ID token, so nothing of the cluster is known before the token (the manifests are read
+ * before it, as for any source). Then the same flow as a `server` source, authenticated with the
+ * EKS token (src/aws/eks/).
  */
 function prepareEks(
   settings: KubernetesSettings,
   source: EksSource,
+  manifests: ManifestObject[] | undefined,
   logger: Logger,
   env: NodeJS.ProcessEnv,
 ): PreparedMode<KubernetesResult> {
-  if (settings.credentials === 'refresh') credentialPluginPath(undefined, 'credential-eks.js');
   // SigV4 and the EKS calls load while the ID token is requested.
   const module = import('../aws/eks/index.js');
   module.catch(() => undefined);
   return {
     run: async (ctx) => {
       const session = await (await module).openEksSession(source, ctx, settings.namespace);
-      const prepared = prepareKubernetes(
+      const plan = planFor(
+        settings,
         {
-          ...settings,
-          source: {
-            kind: 'server',
-            server: session.cluster.endpoint,
-            certificateAuthorityData: session.cluster.certificateAuthorityData,
-          },
+          kind: 'server',
+          server: session.cluster.endpoint,
+          certificateAuthorityData: session.cluster.certificateAuthorityData,
         },
         logger,
-        env,
-        session.auth,
       );
+      const pluginPath =
+        settings.credentials === 'refresh'
+          ? credentialPluginPath(undefined, 'credential-eks.js')
+          : undefined;
+      const prepared = onCluster(settings, plan, pluginPath, manifests, env, session.auth);
       prepared.whileTokenIsRequested?.();
       return { ...(await prepared.run(ctx)), eks: session.result };
     },

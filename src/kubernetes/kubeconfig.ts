@@ -64,7 +64,7 @@ const CLUSTER_BOOLEANS = ['insecure-skip-tls-verify', 'disable-compression'];
  * 1.2, where they are strings; these two tags make it read them as kubectl does. Quoted "yes" stays
  * a string, as in go-yaml (and kubectl then refuses it for a boolean field).
  */
-const YAML11_BOOLEANS: ScalarTag[] = [
+export const YAML11_BOOLEANS: ScalarTag[] = [
   {
     tag: 'tag:yaml.org,2002:bool',
     default: true,

@@ -1,14 +1,23 @@
 import type { EksResult } from '../aws/eks/index.js';
 import type { WorkloadKind } from '../inputs.js';
+import type { AppliedObject } from './apply/apply.js';
 import type { KubeTarget } from './kubeconfig.js';
 
-/** `patched`: rollout-timeout 0, so the rollout was not awaited. */
+/**
+ * `patched`: rollout-timeout 0, so the rollout was not awaited. `dry-run`: the patch was sent
+ * with dryRun=All (input dry-run), so nothing changed.
+ */
 export type WorkloadOutcome =
-  'rolled-out' | 'unchanged' | 'patched' | 'failed' | 'rolled-back' | 'timed-out';
+  'rolled-out' | 'unchanged' | 'patched' | 'dry-run' | 'failed' | 'rolled-back' | 'timed-out';
 
 /** Whether the step succeeds with this outcome. */
 export function isSuccess(outcome: WorkloadOutcome): boolean {
-  return outcome === 'rolled-out' || outcome === 'unchanged' || outcome === 'patched';
+  return (
+    outcome === 'rolled-out' ||
+    outcome === 'unchanged' ||
+    outcome === 'patched' ||
+    outcome === 'dry-run'
+  );
 }
 
 export interface ContainerChange {
@@ -38,6 +47,8 @@ export interface KubernetesResult {
   credentials: 'static' | 'refresh';
   /** Present when workloads were given. */
   workloads: WorkloadResult[] | undefined;
+  /** Present when manifests were given: every object applied, in the order applied. */
+  applied?: AppliedObject[] | undefined;
   /** Markdown diagnosis of a failed rollout, for the summary. */
   diagnosis: string | undefined;
   /** eks-cluster: the cluster and the assumed role (AWS outputs and exports). */

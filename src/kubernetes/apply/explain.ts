@@ -1,0 +1,212 @@
+import { ActionError } from '../../errors.js';
+import type { Claims } from '../../oidc/claims.js';
+import { foreign } from '../../untrusted.js';
+import { KubeApiError } from '../client.js';
+import { explainApiError, parseForbidden } from '../explain.js';
+import type { Impersonation } from '../impersonation.js';
+import { origin, type PlannedObject } from './plan.js';
+import { applyRbacYaml, type AccessNeed } from './rbac.js';
+
+/** One field another manager owns, from a 409's `details.causes`. */
+export interface FieldConflict {
+  field: string;
+  manager: string;
+  /** `using apps/v1`: the manager wrote it with an update, not an apply. */
+  apiVersion: string | undefined;
+}
+
+interface Cause {
+  reason?: unknown;
+  message?: unknown;
+  field?: unknown;
+}
+
+const CONFLICT_WITH = /conflict with "((?:[^"\\]|\\.)*)"(?: using (\S+))?/;
+
+/** The conflicts of a 409 apply answer: each field and the manager that owns it. */
+export function parseConflicts(status: unknown): FieldConflict[] {
+  const causes = (status as { details?: { causes?: unknown } } | undefined)?.details?.causes;
+  if (!Array.isArray(causes)) return [];
+  const conflicts: FieldConflict[] = [];
+  for (const cause of causes as Cause[]) {
+    if (cause?.reason !== 'FieldManagerConflict') continue;
+    const m = CONFLICT_WITH.exec(typeof cause.message === 'string' ? cause.message : '');
+    conflicts.push({
+      field: typeof cause.field === 'string' ? cause.field : '',
+      manager: m ? (m[1] as string).replace(/\\(.)/g, '$1') : '',
+      apiVersion: m?.[2],
+    });
+  }
+  return conflicts;
+}
+
+export interface ApplyErrorContext {
+  /** Every object of the run, for the RBAC that admits all of them. */
+  needs: readonly AccessNeed[];
+  /** The refused object did not exist before the apply (the GET answered 404). */
+  absent: boolean;
+  impersonation: Impersonation | undefined;
+  claims: Claims;
+  /** The namespace of the run, for errors that are not about an object. */
+  namespace: string;
+  /** Explains a 401 of a token that is not the ID token (EKS). */
+  unauthorized?: ((doing: string) => ActionError) | undefined;
+}
+
+/**
+ * A refused apply (or the read before it) as an ActionError naming the object and its file:
+ * a 409 lists the fields and their managers and names `force-conflicts`; a 403 prints the RBAC
+ * that admits the run (`create` too for a new object, which the API server's bare
+ * `... is forbidden: ` does not say); an admission webhook's denial shows its message. The
+ * server's text is escaped, and for a Secret every value of the object is cut out of it first.
+ */
+export function explainApplyError(
+  error: unknown,
+  object: PlannedObject,
+  doing: 'apply' | 'read',
+  context: ApplyErrorContext,
+): unknown {
+  if (!(error instanceof KubeApiError)) {
+    return explainApiError(error, `${doing} ${object.display}`, {
+      namespace: context.namespace,
+      kinds: [],
+      claims: context.claims,
+      unauthorized: context.unauthorized,
+    });
+  }
+  const what = `${object.display} from ${origin(object.manifest)}`;
+  const serverText = (text: string) => foreign(redact(text, object), 2000);
+  const message = error.status?.message ?? error.message;
+  if (error.statusCode === 401) {
+    return explainApiError(error, `${doing} ${object.display}`, {
+      namespace: context.namespace,
+      kinds: [],
+      claims: context.claims,
+      unauthorized: context.unauthorized,
+    });
+  }
+  if (error.statusCode === 409 && doing === 'apply') {
+    const conflicts = parseConflicts(error.status);
+    if (conflicts.length > 0) {
+      const list = conflicts
+        .map(
+          (c) =>
+            `${serverText(c.field)} (manager "${serverText(c.manager)}"${c.apiVersion ? `, using ${serverText(c.apiVersion)}` : ''})`,
+        )
+        .join(', ');
+      return new ActionError(
+        `Applying ${what} conflicts with fields another field manager owns: ${list}.`,
+        [
+          'Another tool (kubectl edit or set, a controller, an earlier apply by another manager) set these fields, and server-side apply does not take them over silently.',
+          'Set input "force-conflicts: true" to take them over with the values of the manifest (kubectl: --force-conflicts), or remove these fields from the manifest to leave them to that manager.',
+        ].join('\n'),
+      );
+    }
+  }
+  if (error.statusCode === 403) {
+    const admission =
+      /admission webhook "[^"]*" denied the request|ValidatingAdmissionPolicy .* denied request|denied request:/;
+    if (admission.test(message)) {
+      return new ActionError(
+        `The cluster's admission control refused ${what}: ${serverText(message)}`,
+        'An admission webhook or policy of the cluster refused the object: change the manifest to satisfy it (its message says what it wants), or ask the cluster administrators.',
+      );
+    }
+    return explainForbiddenApply(error, object, what, doing, context);
+  }
+  if (/admission webhook "[^"]*" denied the request/.test(message)) {
+    return new ActionError(
+      `The cluster's admission control refused ${what}: ${serverText(message)}`,
+      'An admission webhook or policy of the cluster refused the object: change the manifest to satisfy it (its message says what it wants), or ask the cluster administrators.',
+    );
+  }
+  const details = error.status?.details;
+  const missingNamespace =
+    error.statusCode === 404 && details?.kind === 'namespaces' && object.namespace !== undefined;
+  const action = `${doing} ${what}`;
+  return new ActionError(
+    `The cluster refused to ${action}: ${serverText(message)} (HTTP ${error.statusCode}).`,
+    missingNamespace
+      ? `Namespace "${foreign(object.namespace, 63)}" does not exist: add a Namespace object to the manifests (it is applied first), or create it. In a dry run, objects in a namespace the same apply would create cannot be checked.`
+      : error.statusCode === 422 || error.statusCode === 400
+        ? 'The API server found the object invalid (fieldValidation=Strict refuses unknown and duplicate fields, as kubectl does): fix the manifest at that place.'
+        : undefined,
+  );
+}
+
+function explainForbiddenApply(
+  error: KubeApiError,
+  object: PlannedObject,
+  what: string,
+  doing: 'apply' | 'read',
+  context: ApplyErrorContext,
+): ActionError {
+  const refusal = parseForbidden(error.status?.message ?? '');
+  // The bare `configmaps "x" is forbidden: ` of a refused create names neither user nor verb.
+  const verb = refusal?.verb ?? (doing === 'read' ? 'get' : context.absent ? 'create' : 'patch');
+  const acting = context.impersonation?.user;
+  const user = refusal?.user ?? acting;
+  const subject = user ?? `${guessPrefix(context.claims.iss)}${context.claims.sub}`;
+  const resource = `${object.mapping.resource}${object.mapping.group ? `.${object.mapping.group}` : ''}`;
+  const where = object.namespace
+    ? `in namespace "${foreign(object.namespace, 63)}"`
+    : 'at the cluster scope';
+  const why =
+    verb === 'create'
+      ? ` ${object.display} did not exist, and the API server authorizes a server-side apply that creates an object as "create" as well as "patch".`
+      : '';
+  const action = `${doing} ${what}`;
+  const detail = `${user === undefined ? "the token's user" : `user "${foreign(user, 200)}"`} may not ${foreign(verb, 60)} ${foreign(resource, 200)} ${where}.${why}`;
+  return new ActionError(
+    `The cluster refused to ${action}: ${detail}`,
+    [
+      user === undefined
+        ? `The API server did not name the user: the subject below is the token's sub ("${foreign(context.claims.sub, 200)}") with the usual prefix; use the user your cluster's claimMappings make of it.`
+        : acting
+          ? `The kubeconfig user impersonates "${foreign(acting, 200)}": the grant is for that user.`
+          : `The cluster authenticated the token as user "${foreign(user, 200)}".`,
+      'Grant exactly what this apply needs (get and patch on every kind applied, create where an object is new, and the rollout reads) with (kubectl apply -f rbac.yaml):',
+      '',
+      applyRbacYaml(subject, context.needs),
+    ].join('\n'),
+  );
+}
+
+/** A username prefix naming the platform, as explain.ts suggests it for the 401. */
+function guessPrefix(issuer: string): string {
+  if (/token\.actions\.githubusercontent\.com/.test(issuer)) return 'github:';
+  if (/\/api\/actions\/?$/.test(issuer)) return 'forgejo:';
+  return 'oidc:';
+}
+
+/**
+ * The server's text with every value of a Secret cut out (data as sent, base64, and decoded;
+ * stringData): an error may echo the object, and a Secret must never reach the log.
+ */
+export function redact(text: string, object: PlannedObject): string {
+  if (!object.secret) return text;
+  const values = secretValues(object.body);
+  let out = text;
+  for (const value of values.sort((a, b) => b.length - a.length)) {
+    if (value.length >= 3) out = out.split(value).join('***');
+  }
+  return out;
+}
+
+/** Every value of a Secret object, as written and as the server may show it. */
+export function secretValues(secret: Record<string, unknown>): string[] {
+  const values: string[] = [];
+  for (const key of ['data', 'stringData']) {
+    const map = secret[key];
+    if (typeof map !== 'object' || map === null) continue;
+    for (const value of Object.values(map as Record<string, unknown>)) {
+      if (typeof value !== 'string' || value === '') continue;
+      values.push(value);
+      if (key === 'data') values.push(Buffer.from(value, 'base64').toString('utf8'));
+      else values.push(Buffer.from(value, 'utf8').toString('base64'));
+      // As JSON would escape it inside a message.
+      values.push(JSON.stringify(value).slice(1, -1));
+    }
+  }
+  return [...new Set(values.filter((v) => v.length > 0))];
+}

@@ -1,0 +1,469 @@
+// Reads the `manifests` input into the objects to apply, before anything talks to the cluster:
+// paths, directories and globs resolved inside the workspace (@actions/glob), YAML and JSON parsed
+// with line numbers (yaml), List kinds unpacked, Secrets' values masked, bare `images` replaced.
+// Every bad input is an ActionError naming the input and the file; no object is half-read.
+import { realpath, readFile, stat } from 'node:fs/promises';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import * as glob from '@actions/glob';
+import {
+  isMap,
+  isSeq,
+  LineCounter,
+  parseAllDocuments,
+  type Document,
+  type Node,
+  type ScalarTag,
+} from 'yaml';
+import { ActionError } from '../../errors.js';
+import { isDnsLabel } from '../../inputs.js';
+import { foreign } from '../../untrusted.js';
+import { YAML11_BOOLEANS } from '../kubeconfig.js';
+import { replaceImages, type ImageReplacement } from './images.js';
+
+export interface ManifestObject {
+  /** Workspace-relative path, for messages ("deploy/web.yaml"). */
+  file: string;
+  /** 1-based document index in the file (empty documents counted). */
+  document: number;
+  /** 1-based line where the document (or List item) starts. */
+  line: number;
+  apiVersion: string;
+  kind: string;
+  name: string;
+  /** metadata.namespace as written. */
+  namespace: string | undefined;
+  /** The object to send (List items unpacked, images replaced). */
+  object: Record<string, unknown>;
+}
+
+export interface ManifestRequest {
+  /** The `manifests` lines: paths, directories or globs; `!PATTERN` excludes. */
+  patterns: string[];
+  /** GITHUB_WORKSPACE: relative patterns start there, and nothing may lie outside it. */
+  workspace: string;
+  imageReplacements: ImageReplacement[];
+  /** Masks a secret value before anything can print it (core.setSecret in the action). */
+  mask: (secret: string) => void;
+}
+
+/** At most this many objects in one step. */
+export const MAX_OBJECTS = 1000;
+/** At most this many bytes of manifest files in one step. */
+export const MAX_BYTES = 10 * 1024 * 1024;
+/** Extensions read from directories and globs, as `kubectl apply -f DIR` does. */
+const EXTENSIONS = ['.yaml', '.yml', '.json'];
+
+/**
+ * kubectl turns YAML into JSON with go-yaml v2 (YAML 1.1): besides the booleans `yes`/`no`/`on`/
+ * `off` (kubeconfig.ts), a plain `0644` is octal (420), which matters for `defaultMode` of volumes.
+ */
+const YAML11_OCTAL: ScalarTag = {
+  tag: 'tag:yaml.org,2002:int',
+  default: true,
+  identify: (value) => typeof value === 'number',
+  test: /^[-+]?0[0-7]+$/,
+  resolve: (text) => parseInt(text, 8),
+};
+
+type Mapping = Record<string, unknown>;
+
+/** A file to read: its path as found (for messages) and its real path (for the checks). */
+interface ManifestFile {
+  path: string;
+  real: string;
+  size: number;
+}
+
+/**
+ * Resolves `request.patterns` to files and reads every object in them. Files come in the order of
+ * the lines; within a directory or glob sorted by name, as kubectl walks them. Throws ActionError
+ * for every bad input; returns only when everything was read and checked.
+ */
+export async function readManifests(request: ManifestRequest): Promise<ManifestObject[]> {
+  const workspace = await workspaceOf(request.workspace);
+  const files = await findFiles(request.patterns, workspace);
+  // Sizes first, so that nothing over the limit is read at all; then what was read, in case a
+  // file grew in between.
+  checkSize(
+    files.reduce((sum, file) => sum + file.size, 0),
+    files.length,
+  );
+  const objects: ManifestObject[] = [];
+  let read = 0;
+  for (const [index, file] of files.entries()) {
+    const bytes = await readBytes(file, workspace.lexical);
+    read += bytes.length;
+    checkSize(read, index + 1);
+    const text = bytes.toString('utf8');
+    for (const object of parseFile(text, displayPath(file.path, workspace.lexical), request.mask)) {
+      objects.push(object);
+      if (objects.length > MAX_OBJECTS) {
+        throw new ActionError(
+          `Input "manifests" has more than ${MAX_OBJECTS} objects.`,
+          'Deploy fewer objects per step (several steps can each apply a part).',
+        );
+      }
+    }
+  }
+  if (objects.length === 0) {
+    throw new ActionError(
+      'Input "manifests" has no objects to apply.',
+      'The files it names hold only empty documents: check the paths.',
+    );
+  }
+  replaceImages(objects, request.imageReplacements);
+  return objects;
+}
+
+// ---------------------------------------------------------------- files
+
+interface Workspace {
+  /** As given (resolved): the root of relative patterns and of the paths shown. */
+  lexical: string;
+  /** Its real path: every file's real path must lie inside it. */
+  real: string;
+}
+
+async function workspaceOf(given: string): Promise<Workspace> {
+  const lexical = given ? resolve(given) : '';
+  const real = lexical ? await realpath(lexical).catch(() => '') : '';
+  if (!real || !(await stat(real)).isDirectory()) {
+    throw new ActionError(
+      'Input "manifests" needs the workspace (GITHUB_WORKSPACE), which is not set or not a directory.',
+      'Manifests are read from the checked-out repository: run actions/checkout first.',
+    );
+  }
+  return { lexical, real };
+}
+
+function isInside(path: string, root: string): boolean {
+  const rel = relative(root, path);
+  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
+}
+
+function displayPath(path: string, workspace: string): string {
+  return relative(workspace, path).split(sep).join('/') || '.';
+}
+
+/** A literal path for @actions/glob: its special characters wrapped in `[]`. */
+function escapeGlob(path: string): string {
+  return path.replace(/[*?[]/g, '[$&]');
+}
+
+function isGlob(pattern: string): boolean {
+  return /[*?[]/.test(pattern);
+}
+
+async function findFiles(patterns: string[], workspace: Workspace): Promise<ManifestFile[]> {
+  const root = escapeGlob(workspace.lexical);
+  const anchored = (pattern: string) => (isAbsolute(pattern) ? pattern : `${root}/${pattern}`);
+  const excludes = patterns.filter((p) => p.startsWith('!')).map((p) => `!${anchored(p.slice(1))}`);
+  const seen = new Set<string>();
+  const files: ManifestFile[] = [];
+  for (const pattern of patterns.filter((p) => !p.startsWith('!'))) {
+    const lexical = resolve(workspace.lexical, pattern);
+    if (!isInside(lexical, workspace.lexical)) {
+      throw new ActionError(
+        `Input "manifests": "${foreign(pattern, 200)}" is outside the workspace (GITHUB_WORKSPACE).`,
+        'Manifests are read from the workspace only: give paths relative to the repository, without "..".',
+      );
+    }
+    let search: string;
+    let filter: (path: string) => boolean;
+    if (isGlob(pattern)) {
+      search = anchored(pattern);
+      filter = hasManifestExtension;
+    } else {
+      // A file or a directory, named as it is (no glob). kubectl reads a named file whatever its
+      // extension, and a directory's .yaml, .yml and .json files, not its subdirectories (no -R).
+      const found = await stat(lexical).catch(() => undefined);
+      if (!found) {
+        await checkReal(lexical, pattern, workspace);
+        throw new ActionError(
+          `Input "manifests": the path "${foreign(pattern, 200)}" does not exist.`,
+          'Paths are relative to the workspace (the repository checked out by actions/checkout).',
+        );
+      }
+      await checkReal(lexical, pattern, workspace);
+      search = found.isDirectory() ? `${escapeGlob(lexical)}/*` : escapeGlob(lexical);
+      filter = found.isDirectory() ? hasManifestExtension : () => true;
+    }
+    const globber = await glob.create([search, ...excludes].join('\n'), {
+      followSymbolicLinks: true,
+      implicitDescendants: false,
+      matchDirectories: false,
+      // A broken link is no manifest; a path named as it is was checked above.
+      omitBrokenSymbolicLinks: true,
+    });
+    let matches: string[];
+    try {
+      matches = (await globber.glob()).filter(filter);
+    } catch (error) {
+      throw new ActionError(
+        `Input "manifests": could not search "${foreign(pattern, 200)}": ${describeError(error)}.`,
+        'A broken symbolic link, or a directory the runner may not read.',
+      );
+    }
+    if (matches.length === 0) {
+      throw new ActionError(
+        `Input "manifests": "${foreign(pattern, 200)}" matched no .yaml, .yml or .json file.`,
+        'Directories are read without their subdirectories (as kubectl apply -f DIR); use a glob such as deploy/**/*.yaml for those.',
+      );
+    }
+    matches.sort(walkOrder);
+    for (const path of matches) {
+      const real = await checkReal(path, displayPath(path, workspace.lexical), workspace);
+      if (seen.has(real)) continue;
+      seen.add(real);
+      const size = (await stat(real)).size;
+      files.push({ path, real, size });
+    }
+  }
+  return files;
+}
+
+/**
+ * The order of a sorted directory walk (Go's filepath.Walk, which kubectl uses): names compared
+ * byte by byte, one directory level at a time, so `a/x.yaml` comes before `a-x.yaml`.
+ */
+function walkOrder(a: string, b: string): number {
+  const left = a.split(sep);
+  const right = b.split(sep);
+  for (let i = 0; i < Math.min(left.length, right.length); i++) {
+    const [x, y] = [left[i] as string, right[i] as string];
+    if (x !== y) {
+      // A directory's entries come where its own name sorts among its siblings.
+      return Buffer.compare(Buffer.from(x), Buffer.from(y));
+    }
+  }
+  return left.length - right.length;
+}
+
+function hasManifestExtension(path: string): boolean {
+  return EXTENSIONS.some((ext) => path.toLowerCase().endsWith(ext));
+}
+
+/**
+ * The real path of `path` (symbolic links followed), which must lie inside the workspace. A path
+ * that does not exist is checked through its nearest existing parent, so a link to outside is
+ * named as such rather than as missing.
+ */
+async function checkReal(path: string, shown: string, workspace: Workspace): Promise<string> {
+  let real: string | undefined;
+  for (let probe = path; real === undefined; probe = resolve(probe, '..')) {
+    real = await realpath(probe).catch(() => undefined);
+    if (probe === resolve(probe, '..')) break;
+  }
+  if (real !== undefined && !isInside(real, workspace.real)) {
+    throw new ActionError(
+      `Input "manifests": "${foreign(shown, 200)}" leads outside the workspace (GITHUB_WORKSPACE) through a symbolic link.`,
+      'Manifests are read from the workspace only: copy the files into it instead of linking them.',
+    );
+  }
+  return real ?? path;
+}
+
+function checkSize(bytes: number, files: number): void {
+  if (bytes > MAX_BYTES) {
+    throw new ActionError(
+      `Input "manifests" is larger than 10 MiB in all (${(bytes / 1024 / 1024).toFixed(1)} MiB in ${files} files).`,
+      'Deploy fewer files per step (several steps can each apply a part).',
+    );
+  }
+}
+
+async function readBytes(file: ManifestFile, workspace: string): Promise<Buffer> {
+  try {
+    return await readFile(file.real);
+  } catch (error) {
+    throw new ActionError(
+      `Input "manifests": could not read "${foreign(displayPath(file.path, workspace), 200)}": ${describeError(error)}.`,
+      'Check that the file is readable by the runner.',
+    );
+  }
+}
+
+function describeError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return foreign(code ?? (error instanceof Error ? error.message : String(error)), 200);
+}
+
+// ---------------------------------------------------------------- documents
+
+/** Every object of one file, in order: documents, and the items of List kinds. */
+function parseFile(text: string, file: string, mask: (secret: string) => void): ManifestObject[] {
+  const lineCounter = new LineCounter();
+  let documents: Document[];
+  try {
+    documents = parseAllDocuments(text, {
+      lineCounter,
+      prettyErrors: true,
+      uniqueKeys: true,
+      merge: true,
+      // Before the core int tag, which would read 0644 as 644.
+      customTags: (tags) => [YAML11_OCTAL, ...tags, ...YAML11_BOOLEANS],
+    }) as Document[];
+  } catch {
+    throw new ActionError(`Input "manifests": error parsing ${foreign(file, 200)}: not YAML.`);
+  }
+  const objects: ManifestObject[] = [];
+  documents.forEach((doc, index) => {
+    const first = doc.errors[0];
+    if (first) {
+      const pos = first.linePos?.[0];
+      throw new ActionError(
+        `Input "manifests": error parsing ${foreign(file, 200)}: line ${pos?.line ?? '?'}, column ${pos?.col ?? '?'}: ${first.code.toLowerCase().replace(/_/g, ' ')}.`,
+        'Fix the YAML there (kubectl apply would fail on it too); a YAML linter shows the details.',
+      );
+    }
+    const document = index + 1;
+    const line = lineOf(doc.contents, lineCounter);
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 50 });
+    } catch {
+      throw new ActionError(
+        `Input "manifests": ${foreign(file, 200)}, document ${document} (line ${line}) expands to too much data (YAML aliases).`,
+      );
+    }
+    if (value === null || value === undefined) return; // an empty document, as kubectl skips
+    const at = { file, document, line };
+    maskSecret(value, mask);
+    // v1 List and the *List kinds (what `kubectl get -o yaml` writes): their items are the
+    // objects; the List itself needs no name (kubectl's FlattenListVisitor).
+    const items = isMapping(value) ? value['items'] : undefined;
+    const kind = isMapping(value) ? value['kind'] : undefined;
+    if (typeof kind === 'string' && kind.endsWith('List') && Array.isArray(items)) {
+      const nodes = isMap(doc.contents) ? doc.contents.get('items', true) : undefined;
+      items.forEach((item: unknown, i) => {
+        const itemNode = isSeq(nodes) ? (nodes.items[i] as Node | undefined) : undefined;
+        const itemAt = {
+          ...at,
+          item: i + 1,
+          line: itemNode ? lineOf(itemNode, lineCounter) : line,
+        };
+        maskSecret(item, mask);
+        objects.push(toManifest(checkObject(item, itemAt), itemAt));
+      });
+    } else {
+      objects.push(toManifest(checkObject(value, at), at));
+    }
+  });
+  return objects;
+}
+
+function lineOf(node: unknown, lineCounter: LineCounter): number {
+  const range = (node as Node | null | undefined)?.range;
+  return range ? lineCounter.linePos(range[0]).line : 1;
+}
+
+interface Location {
+  file: string;
+  document: number;
+  item?: number;
+  line: number;
+}
+
+function where(at: Location): string {
+  const item = at.item === undefined ? '' : `, item ${at.item}`;
+  return `${foreign(at.file, 200)}, document ${at.document}${item} (line ${at.line})`;
+}
+
+interface CheckedObject extends Mapping {
+  apiVersion: string;
+  kind: string;
+  metadata: Mapping & { name: string };
+}
+
+function isMapping(value: unknown): value is Mapping {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** apiVersion, kind and metadata.name, as kubectl demands them before any request. */
+function checkObject(value: unknown, at: Location): CheckedObject {
+  if (!isMapping(value)) {
+    throw new ActionError(
+      `Input "manifests": ${where(at)} is not an object with apiVersion, kind and metadata.`,
+      'Each YAML document (or List item) must be one Kubernetes object.',
+    );
+  }
+  const metadata = isMapping(value['metadata']) ? value['metadata'] : {};
+  const fields: Array<[string, unknown]> = [
+    ['apiVersion', value['apiVersion']],
+    ['kind', value['kind']],
+    ['metadata.name', metadata['name']],
+  ];
+  const missing = fields.filter(([, v]) => v === undefined || v === null || v === '');
+  if (missing.length > 0) {
+    throw new ActionError(
+      `Input "manifests": ${where(at)}: ${missing.map(([field]) => field).join(', ')} not set.`,
+      'Every object needs apiVersion, kind and metadata.name (server-side apply has no generateName).',
+    );
+  }
+  const [notString] = fields.filter(([, v]) => typeof v !== 'string');
+  if (notString) {
+    throw new ActionError(
+      `Input "manifests": ${where(at)}: ${notString[0]} is a ${Array.isArray(notString[1]) ? 'list' : typeof notString[1]}, not a string.`,
+      'Quote it: YAML reads y, yes, on, n, no, off, true and false as booleans, and digits as numbers (kubectl too).',
+    );
+  }
+  const { name, namespace } = metadata;
+  if (name === '.' || name === '..' || /[/%]/.test(name as string)) {
+    throw new ActionError(
+      `Input "manifests": ${where(at)}: metadata.name "${foreign(name, 200)}" may not be "." or "..", nor contain "/" or "%".`,
+    );
+  }
+  if (namespace !== undefined && !(typeof namespace === 'string' && isDnsLabel(namespace))) {
+    throw new ActionError(
+      `Input "manifests": ${where(at)}: metadata.namespace "${foreign(namespace, 200)}" is not a valid namespace name.`,
+      'A namespace is at most 63 lowercase letters, digits and "-", starting and ending with a letter or digit.',
+    );
+  }
+  return value as CheckedObject;
+}
+
+function toManifest(object: CheckedObject, at: Location): ManifestObject {
+  const namespace = object.metadata['namespace'];
+  return {
+    file: at.file,
+    document: at.document,
+    line: at.line,
+    apiVersion: object.apiVersion,
+    kind: object.kind,
+    name: object.metadata.name,
+    namespace: typeof namespace === 'string' ? namespace : undefined,
+    object,
+  };
+}
+
+// ---------------------------------------------------------------- secrets
+
+/**
+ * A Secret's values masked before anything else is done with it (even before it is checked):
+ * each `stringData` value, each `data` value and its base64-decoded text, and each of their lines
+ * (the runner masks line by line).
+ */
+function maskSecret(value: unknown, mask: (secret: string) => void): void {
+  if (!isMapping(value) || value['kind'] !== 'Secret') return;
+  const maskText = (text: string) => {
+    if (text.trim() === '') return;
+    mask(text);
+    const lines = text.split(/\r?\n/).filter((line) => line.trim() !== '');
+    if (lines.length > 1) lines.forEach(mask);
+  };
+  const scalars = (field: unknown): string[] =>
+    isMapping(field)
+      ? Object.values(field)
+          .filter((v) => v !== null && v !== undefined && typeof v !== 'object')
+          .map(String)
+      : [];
+  for (const text of scalars(value['stringData'])) maskText(text);
+  for (const text of scalars(value['data'])) {
+    maskText(text);
+    const compact = text.replace(/\s+/g, '');
+    if (/^[A-Za-z0-9+/]*={0,2}$/.test(compact)) {
+      const decoded = Buffer.from(compact, 'base64').toString('utf8');
+      if (!decoded.includes('\uFFFD')) maskText(decoded);
+    }
+  }
+}

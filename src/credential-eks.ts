@@ -13,6 +13,12 @@ import {
 import { formatError } from './errors.js';
 import { requestIdToken } from './oidc/token.js';
 
+/**
+ * The ID token within 15 s, so that with STS's 12 s (aws/eks/plugin.ts) the plugin still answers
+ * or fails within the 30 s the plain plugin keeps to.
+ */
+const EKS_PLUGIN_TOKEN_POLICY = { ...PLUGIN_TOKEN_POLICY, deadlineMs: 15_000 };
+
 try {
   const audience = process.env['OIDC_DEPLOY_AUDIENCE'] || undefined;
   const fetchToken = () =>
@@ -21,7 +27,7 @@ try {
       env: process.env,
       logger: stderrLogger,
       mask: () => {},
-      policy: PLUGIN_TOKEN_POLICY,
+      policy: EKS_PLUGIN_TOKEN_POLICY,
     });
   const made = await eksCredential(
     process.env,

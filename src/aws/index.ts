@@ -1,10 +1,12 @@
 import type { AwsSettings } from '../inputs.js';
 import type { ModeContext } from '../mode.js';
+import type { Claims } from '../oidc/claims.js';
 import { explainRefusal } from './explain.js';
 import {
   assumeRoleWithWebIdentity,
   StsRefusal,
   stsEndpointUrl,
+  type AssumedRole,
   type AwsCredentials,
   type StsTiming,
 } from './sts.js';
@@ -39,30 +41,7 @@ export async function runAws(
     `Assuming ${foreign(settings.roleArn)} as session ${foreign(settings.roleSessionName, 64)} for ${settings.durationSeconds} s (STS ${foreign(endpoint)})`,
   );
 
-  let assumed;
-  try {
-    assumed = await assumeRoleWithWebIdentity(
-      {
-        endpoint,
-        roleArn: settings.roleArn,
-        roleSessionName: settings.roleSessionName,
-        durationSeconds: settings.durationSeconds,
-        token: ctx.token,
-      },
-      { logger: ctx.logger, mask: ctx.mask, renewToken: ctx.renewToken, timing },
-    );
-  } catch (error) {
-    if (!(error instanceof StsRefusal)) throw error;
-    throw explainRefusal(error, {
-      roleArn: settings.roleArn,
-      partition: settings.partition,
-      accountId: settings.accountId,
-      region: settings.region,
-      durationSeconds: settings.durationSeconds,
-      audience: settings.audience,
-      claims: ctx.claims,
-    });
-  }
+  const assumed = await assumeRole(settings, endpoint, ctx.token, () => ctx.claims, ctx, timing);
 
   // The account is the 5th field of arn:PARTITION:sts::ACCOUNT:assumed-role/ROLE/SESSION.
   const accountId = assumed.assumedRoleArn.split(':')[4] || settings.accountId;
@@ -82,4 +61,42 @@ export async function runAws(
     maskAccountId: settings.maskAccountId,
     outputCredentials: settings.outputCredentials,
   };
+}
+
+/**
+ * AssumeRoleWithWebIdentity with `token`; a refusal becomes the explanation of what to fix (the
+ * trust policy that would admit the token's claims, the missing OIDC provider...).
+ */
+export async function assumeRole(
+  settings: AwsSettings,
+  endpoint: string,
+  token: string,
+  /** The token's claims, read only to explain a refusal. */
+  claims: () => Claims,
+  ctx: Pick<ModeContext, 'logger' | 'mask' | 'renewToken'>,
+  timing?: Partial<StsTiming>,
+): Promise<AssumedRole> {
+  try {
+    return await assumeRoleWithWebIdentity(
+      {
+        endpoint,
+        roleArn: settings.roleArn,
+        roleSessionName: settings.roleSessionName,
+        durationSeconds: settings.durationSeconds,
+        token,
+      },
+      { logger: ctx.logger, mask: ctx.mask, renewToken: ctx.renewToken, timing },
+    );
+  } catch (error) {
+    if (!(error instanceof StsRefusal)) throw error;
+    throw explainRefusal(error, {
+      roleArn: settings.roleArn,
+      partition: settings.partition,
+      accountId: settings.accountId,
+      region: settings.region,
+      durationSeconds: settings.durationSeconds,
+      audience: settings.audience,
+      claims: claims(),
+    });
+  }
 }

@@ -292,5 +292,12 @@ function prepareEks(
       prepared.whileTokenIsRequested?.();
       return { ...(await prepared.run(ctx)), eks: session.result };
     },
+    // The cluster client's chunk compiles while the token is requested (the connection itself
+    // needs DescribeCluster's endpoint and CA first).
+    whileTokenIsRequested: () => {
+      if (settings.workloads.length > 0 || manifests !== undefined) {
+        import('./connection.js').catch(() => undefined);
+      }
+    },
   };
 }

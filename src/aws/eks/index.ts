@@ -6,15 +6,8 @@ import type { EksSource } from '../../inputs.js';
 import type { ModeContext } from '../../mode.js';
 import { decodeClaims } from '../../oidc/claims.js';
 import { foreign } from '../../untrusted.js';
-import { explainRefusal } from '../explain.js';
-import { runAws, type AwsResult } from '../index.js';
-import {
-  assumeRoleWithWebIdentity,
-  StsRefusal,
-  stsEndpointUrl,
-  type AwsCredentials,
-  type StsTiming,
-} from '../sts.js';
+import { assumeRole, runAws, type AwsResult } from '../index.js';
+import { stsEndpointUrl, type AwsCredentials, type StsTiming } from '../sts.js';
 import { describeCluster, EksRefusal, type DescribedCluster } from './describe-cluster.js';
 import { explainDescribeCluster, explainEksUnauthorized, type EksContext } from './explain.js';
 import { PLUGIN_ENV } from './plugin-env.js';
@@ -96,35 +89,14 @@ export async function openEksSession(
   const freshCredentials = async (): Promise<AwsCredentials> => {
     if (!(credentialsEnd - Date.now() < CREDENTIALS_MARGIN_MS)) return credentials;
     const idToken = await ctx.renewToken();
-    try {
-      const assumed = await assumeRoleWithWebIdentity(
-        {
-          endpoint: stsEndpoint,
-          roleArn: settings.roleArn,
-          roleSessionName: settings.roleSessionName,
-          durationSeconds: settings.durationSeconds,
-          token: idToken,
-        },
-        { logger: ctx.logger, mask: ctx.mask, renewToken: ctx.renewToken, timing },
-      );
-      credentials = assumed.credentials;
-      credentialsEnd = Date.parse(assumed.expiration);
-      ctx.logger.info(
-        `The role's credentials were about to expire: assumed ${foreign(assumed.assumedRoleArn)} again (until ${foreign(assumed.expiration, 64)})`,
-      );
-      return credentials;
-    } catch (error) {
-      if (!(error instanceof StsRefusal)) throw error;
-      throw explainRefusal(error, {
-        roleArn: settings.roleArn,
-        partition: settings.partition,
-        accountId: settings.accountId,
-        region: settings.region,
-        durationSeconds: settings.durationSeconds,
-        audience: settings.audience,
-        claims: decodeClaims(idToken),
-      });
-    }
+    const claims = () => decodeClaims(idToken);
+    const assumed = await assumeRole(settings, stsEndpoint, idToken, claims, ctx, timing);
+    credentials = assumed.credentials;
+    credentialsEnd = Date.parse(assumed.expiration);
+    ctx.logger.info(
+      `The role's credentials were about to expire: assumed ${foreign(assumed.assumedRoleArn)} again (until ${foreign(assumed.expiration, 64)})`,
+    );
+    return credentials;
   };
 
   const presign = async () => {

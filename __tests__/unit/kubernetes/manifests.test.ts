@@ -271,6 +271,8 @@ describe('readManifests: refusals', () => {
     'list-item.yaml':
       'apiVersion: v1\nkind: List\nitems:\n  - kind: ConfigMap\n    metadata: {name: a}\n',
     'slash.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a/b\n',
+    'newline-name.yaml':
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: "web\\n::error::injected"\n',
     'ns.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: Shop_1\n',
     'empty.yaml': '---\n# nothing\n---\n',
     'bool-name.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: yes\n',
@@ -365,6 +367,11 @@ describe('readManifests: refusals', () => {
       'a name with a slash',
       ['slash.yaml'],
       'metadata.name "a/b" may not be "." or "..", nor contain "/" or "%".',
+    ],
+    [
+      'a name with a line break (a workflow command on the next line)',
+      ['newline-name.yaml'],
+      'metadata.name "web\\n::error::injected" is longer than 253 characters or holds a space, line break or control character.',
     ],
     [
       'a namespace that is not a DNS label',

@@ -413,6 +413,13 @@ function checkObject(value: unknown, at: Location): CheckedObject {
       `Input "manifests": ${where(at)}: metadata.name "${foreign(name, 200)}" may not be "." or "..", nor contain "/" or "%".`,
     );
   }
+  // No kind's name may hold them, and the name reaches log lines and the summary.
+  if ((name as string).length > 253 || /[\s\p{Cc}\p{Cf}\u2028\u2029]/u.test(name as string)) {
+    throw new ActionError(
+      `Input "manifests": ${where(at)}: metadata.name "${foreign(name, 200)}" is longer than 253 characters or holds a space, line break or control character.`,
+      'Kubernetes names are at most 253 lowercase letters, digits, "-" and ".".',
+    );
+  }
   if (namespace !== undefined && !(typeof namespace === 'string' && isDnsLabel(namespace))) {
     throw new ActionError(
       `Input "manifests": ${where(at)}: metadata.namespace "${foreign(namespace, 200)}" is not a valid namespace name.`,

@@ -3,7 +3,7 @@
 // SigV4 signature verified with moto's secret, the role mapped by an access entry). Then real
 // kubectl in a later step with the written kubeconfig, past the token's validity; the refusals
 // each get their explanation; no secret leaks.
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -19,7 +19,14 @@ import { kubectl, UNAUTHORIZED_MESSAGES } from '../fixtures/kube/kubectl.js';
 import { startMoto, type Moto } from '../fixtures/moto.js';
 import { findLeaks, jwtSecrets, maskedValues } from '../helpers/leaks.js';
 import { deployPaused } from '../helpers/rollout.js';
-import { errorAnnotations, ROOT, runAction, runPost, type RunResult } from '../helpers/runner.js';
+import {
+  errorAnnotations,
+  makeRunnerDirs,
+  ROOT,
+  runAction,
+  runPost,
+  type RunResult,
+} from '../helpers/runner.js';
 import { AWS_VARIABLES } from '../../src/aws/variables.js';
 
 const ACCOUNT = '111122223333';
@@ -315,5 +322,67 @@ describe('eks-cluster', () => {
     expect(error).toContain('The token was refused');
     // The server refused it for the mapping, not the token.
     expect(server.authFailures.slice(failures).join('\n')).toMatch(/access entry|not mapped/i);
+  });
+  describe('with manifests', () => {
+    /** A ConfigMap and a Deployment in `namespace`, applied from deploy/ in the workspace. */
+    async function applyOnEks(
+      namespace: string,
+      more: Record<string, string> = {},
+    ): Promise<RunResult> {
+      const dirs = makeRunnerDirs();
+      mkdirSync(join(dirs.workspace, 'deploy'));
+      writeFileSync(
+        join(dirs.workspace, 'deploy', 'app.yaml'),
+        [
+          `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: ${namespace}\ndata:\n  color: blue\n`,
+          `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: ${namespace}\nspec:\n  replicas: 2\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n        - name: api\n          image: registry.example/api:1\n`,
+        ].join('---\n'),
+      );
+      const run = await runAction({
+        dirs,
+        inputs: eksInputs(namespace, {
+          manifests: 'deploy',
+          images: 'registry.example/api:2',
+          'rollout-timeout': '60s',
+          ...more,
+        }),
+        env: issuer.env(),
+        timeoutMs: 90_000,
+      });
+      runs.push(run);
+      return run;
+    }
+
+    it('applies the manifests on the EKS cluster with the EKS token and rolls out what it applied', async () => {
+      const namespace = `eks-${++seq}`;
+      server.addNamespace(namespace);
+      const run = await applyOnEks(namespace);
+      expect(run.code, run.stderr + run.stdout).toBe(0);
+      expect(run.stdout).toContain('configmap/settings serverside-applied');
+      expect(run.stdout).toContain('deployment.apps/api serverside-applied');
+      const deployment = server.get('apps/deployments', namespace, 'api') as unknown as {
+        spec: { template: { spec: { containers: Array<{ image: string }> } } };
+      };
+      expect(deployment.spec.template.spec.containers[0]?.image).toBe('registry.example/api:2');
+      const applies = server.requests.filter(
+        (r) => r.method === 'PATCH' && r.contentType === 'application/apply-patch+yaml',
+      );
+      expect(applies.filter((r) => r.path.includes(`/namespaces/${namespace}/`))).toHaveLength(2);
+      expect(applies.every((r) => r.user === USER)).toBe(true);
+      const workloads = JSON.parse(run.outputs['workloads'] ?? '[]') as Array<{ result: string }>;
+      expect(workloads.map((w) => w.result)).toEqual(['rolled-out']);
+    });
+
+    it('an unmapped role: the 401 on the apply gets the EKS explanation, not the ID-token one', async () => {
+      const namespace = `eks-${++seq}`;
+      server.addNamespace(namespace);
+      const role = `arn:aws:iam::${ACCOUNT}:role/other`;
+      const run = await applyOnEks(namespace, { 'role-to-assume': role });
+      expect(run.code).toBe(1);
+      const [error] = errorAnnotations(run);
+      expect(error).toContain(`did not accept the EKS token of role ${role} (401 Unauthorized)`);
+      expect(error).toContain(`--principal-arn ${role}`);
+      expect(server.get('configmaps', namespace, 'settings')).toBeUndefined();
+    });
   });
 });

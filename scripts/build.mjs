@@ -102,7 +102,11 @@ function licenses() {
     const key = `${pkg.name}@${pkg.version}`;
     if (seen.has(key)) continue;
     const file = readdirSync(dir).find((f) => /^(licen[cs]e|copying)/i.test(f));
-    const text = file ? readFileSync(join(dir, file), 'utf8').trim() : '(no license file)';
+    // LF only: some license files have CRLF, which git (eol=lf) would turn into LF on checkout,
+    // and the staleness check would then find the committed file differing from a fresh build.
+    const text = file
+      ? readFileSync(join(dir, file), 'utf8').replace(/\r\n?/g, '\n').trim()
+      : '(no license file)';
     seen.set(key, `${key}\n${pkg.license ?? 'UNKNOWN'}\n${text}\n`);
   }
   return [...seen.keys()]

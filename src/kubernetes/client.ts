@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import { ActionError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { decodeClaims } from '../oidc/claims.js';
@@ -7,6 +6,7 @@ import type { ClusterConnection, ClusterRequest } from './connection.js';
 import type { Impersonation } from './impersonation.js';
 import type { ObjectList, Status, WatchEvent } from './objects.js';
 import { requireHttps, type ClusterTarget } from './target.js';
+import type { ClusterResponse } from './transport.js';
 
 /**
  * The few API calls a deploy needs (get, list, watch, strategic merge patch, server-side apply),
@@ -193,7 +193,7 @@ export class KubeClient {
     const connection = await this.connection;
     for (let attempt = 1; ; attempt++) {
       if (signal.aborted) return 'stopped';
-      let response: IncomingMessage;
+      let response: ClusterResponse;
       try {
         response = await connection.open(this.request('GET', path, fullQuery, undefined, signal), {
           deadlineMs: this.requestTimeoutMs(),
@@ -373,7 +373,7 @@ export class KubeClient {
   private async failure(
     verb: string,
     path: string,
-    response: IncomingMessage,
+    response: ClusterResponse,
   ): Promise<KubeApiError> {
     const text = await readLimited(response, 1024 * 1024, this.requestTimeoutMs());
     return new KubeApiError(
@@ -392,7 +392,7 @@ export class KubeClient {
  * longer than `streamMs` (the server's timeoutSeconds + 30 s) ends it as broken.
  */
 function readEvents<T>(
-  response: IncomingMessage,
+  response: ClusterResponse,
   onEvent: (event: WatchEvent<T>) => WatchVerdict,
   signal: AbortSignal,
   streamMs: number,
@@ -469,7 +469,7 @@ function readEvents<T>(
 
 /** At most `maxBytes` of a body (the rest dropped), within `deadlineMs`. */
 function readLimited(
-  response: IncomingMessage,
+  response: ClusterResponse,
   maxBytes: number,
   deadlineMs: number,
 ): Promise<string> {

@@ -1,11 +1,15 @@
-import type { IncomingMessage } from 'node:http';
-import type { Agent, AgentOptions, RequestOptions } from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import type { Cluster, User } from '@kubernetes/client-node/dist/config_types.js';
 import { HttpMethod, RequestContext } from '@kubernetes/client-node/dist/gen/http/http.js';
 import { requireHttps, type ClusterTarget } from './target.js';
 import { impersonationHeaders, type Impersonation } from './impersonation.js';
-import { HttpsLibrary, type ExchangeLimits } from './transport.js';
+import {
+  HttpsLibrary,
+  type ClusterAgent,
+  type ClusterAgentOptions,
+  type ClusterResponse,
+  type ExchangeLimits,
+} from './transport.js';
 
 export type { ClusterTarget } from './target.js';
 
@@ -68,12 +72,12 @@ export class ClusterConnection {
    */
   library(): Promise<HttpsLibrary> {
     this.transport ??= (async () => {
-      const options: RequestOptions = {};
+      const options: Parameters<KubeConfig['applyToHTTPSOptions']>[0] & ClusterAgentOptions = {};
       await this.kubeConfig.applyToHTTPSOptions(options);
       const { ca, cert, key, rejectUnauthorized, servername } = options;
       // Verification is off only where the kubeconfig says so (as kubectl: never by
       // NODE_TLS_REJECT_UNAUTHORIZED, which client-node would otherwise let decide).
-      const agentOptions: AgentOptions = {
+      const agentOptions: ClusterAgentOptions = {
         ca,
         cert,
         key,
@@ -83,7 +87,9 @@ export class ClusterConnection {
       };
       // createAgent is private in client-node's types; it is what applyToHTTPSOptions calls.
       const agent = (
-        this.kubeConfig as unknown as { createAgent(c: Cluster, o: AgentOptions): Agent }
+        this.kubeConfig as unknown as {
+          createAgent(c: Cluster, o: ClusterAgentOptions): ClusterAgent;
+        }
       ).createAgent(this.cluster, agentOptions);
       const library = new HttpsLibrary(
         agent,
@@ -116,7 +122,7 @@ export class ClusterConnection {
   }
 
   /** The response once its headers arrived, for a watch stream. */
-  async open(request: ClusterRequest, limits: ExchangeLimits): Promise<IncomingMessage> {
+  async open(request: ClusterRequest, limits: ExchangeLimits): Promise<ClusterResponse> {
     const [library, context] = await Promise.all([this.library(), this.context(request)]);
     return library.open(context, limits);
   }

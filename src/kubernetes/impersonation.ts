@@ -1,5 +1,3 @@
-import type { OutgoingHttpHeaders } from 'node:http';
-
 /**
  * Who the kubeconfig user acts as (`as`, `as-groups`, `as-uid`, `as-user-extra`): kubectl sends
  * these as Impersonate-* headers, so the action's own requests must too, or the deploy would run
@@ -42,8 +40,10 @@ export function impersonates(impersonation: Impersonation): boolean {
 }
 
 /** The headers client-go's impersonating round tripper sends (one Impersonate-Group per group). */
-export function impersonationHeaders(impersonation: Impersonation): OutgoingHttpHeaders {
-  const headers: OutgoingHttpHeaders = {};
+export function impersonationHeaders(
+  impersonation: Impersonation,
+): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = {};
   if (impersonation.user) headers['Impersonate-User'] = impersonation.user;
   if (impersonation.groups) headers['Impersonate-Group'] = impersonation.groups;
   if (impersonation.uid) headers['Impersonate-Uid'] = impersonation.uid;

@@ -1,5 +1,5 @@
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
-import { request as httpsRequest, type Agent } from 'node:https';
+import { request as httpsRequest, type Agent, type AgentOptions } from 'node:https';
 import {
   ResponseContext,
   SelfDecodingBody,
@@ -19,6 +19,13 @@ import {
  * The credentials (Authorization, Impersonate-User) come from the KubeConfig, applied to the
  * RequestContext by `applySecurityAuthentication` before it gets here, as for a typed API call.
  */
+
+/** A response whose body is still to be read (a watch stream). */
+export type ClusterResponse = IncomingMessage;
+/** The agent client-node's `createAgent` makes (https.Agent, or hpagent's proxy agent). */
+export type ClusterAgent = Agent;
+/** What `createAgent` takes: the KubeConfig's TLS options, and keep-alive. */
+export type ClusterAgentOptions = AgentOptions;
 
 export const MAX_BODY_BYTES = 64 * 1024 * 1024;
 

@@ -1,8 +1,6 @@
 // EKS DescribeCluster: the cluster's API endpoint and CA, for the kubeconfig. A REST-JSON GET
 // signed with SigV4 (service `eks`) by @smithy/signature-v4, sent over src/http.ts (deadlines,
 // body bound, proxies), retried as STS is on throttling, 5xx and network errors.
-import { Hash } from '@smithy/hash-node';
-import { SignatureV4 } from '@smithy/signature-v4';
 import { ActionError } from '../../errors.js';
 import {
   bodyExcerpt,
@@ -16,6 +14,7 @@ import {
 import type { Logger } from '../../logger.js';
 import { foreign } from '../../untrusted.js';
 import { DEFAULT_STS_TIMING, dnsSuffix, type AwsCredentials, type StsTiming } from '../sts.js';
+import { sigV4Signer } from '../sigv4.js';
 
 export interface DescribeClusterRequest {
   cluster: string;
@@ -154,12 +153,7 @@ async function signedHeaders(
   request: DescribeClusterRequest,
   now: Date,
 ): Promise<Record<string, string>> {
-  const signer = new SignatureV4({
-    service: 'eks',
-    region: request.region,
-    credentials: request.credentials,
-    sha256: Hash.bind(null, 'sha256'),
-  });
+  const signer = sigV4Signer('eks', request.region, request.credentials);
   const signed = await signer.sign(
     {
       method: 'GET',

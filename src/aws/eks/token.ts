@@ -1,8 +1,7 @@
 // The EKS token, as `aws eks get-token` and aws-iam-authenticator make it: a presigned STS
 // GetCallerIdentity URL that the cluster calls to learn who the caller is. Signed by
 // @smithy/signature-v4 (AWS's own SigV4), never by hand.
-import { Hash } from '@smithy/hash-node';
-import { SignatureV4 } from '@smithy/signature-v4';
+import { sigV4Signer } from '../sigv4.js';
 import { dnsSuffix, type AwsCredentials } from '../sts.js';
 
 export const EKS_TOKEN_PREFIX = 'k8s-aws-v1.';
@@ -54,12 +53,7 @@ const BOTOCORE_ORDER = [
 /** The presigned GetCallerIdentity URL, bound to the cluster by the signed x-k8s-aws-id. */
 export async function presignCallerIdentity(request: EksTokenRequest): Promise<URL> {
   const hostname = stsHostFor(request.region, request.partition);
-  const signer = new SignatureV4({
-    service: 'sts',
-    region: request.region,
-    credentials: request.credentials,
-    sha256: Hash.bind(null, 'sha256'),
-  });
+  const signer = sigV4Signer('sts', request.region, request.credentials);
   // No body: the payload hash is the SHA-256 of the empty string, as botocore signs it.
   const presigned = await signer.presign(
     {

@@ -2,8 +2,8 @@
 // exit of the process waiting for it, for the action and for `kubectl rollout status`.
 import { kubectl } from '../__tests__/fixtures/kube/kubectl.js';
 import { runAction } from '../__tests__/helpers/runner.js';
-import { deploymentStatus } from '../src/kubernetes/rollout.js';
-import type { Workload } from '../src/kubernetes/objects.js';
+import { deploymentStatus } from '../src/kubernetes/workloads/rollout.js';
+import type { Workload } from '../src/kubernetes/api/objects.js';
 import type { BenchRow } from './run.js';
 import {
   AUDIENCE,

@@ -32,7 +32,7 @@ mkdirSync(out, { recursive: true });
 const work = mkdtempSync(join(tmpdir(), 'oidc-deploy-build-'));
 try {
   for (const entry of entries) {
-    const src = join(root, 'src', `${entry}.ts`);
+    const src = join(root, 'src', 'entries', `${entry}.ts`);
     if (!existsSync(src)) continue;
     const dir = join(work, entry);
     execFileSync(

@@ -10,8 +10,8 @@ import { startKubeApiServer, type KubeApiServer } from '../fixtures/kube-apiserv
 import { kubectl, UNAUTHORIZED_MESSAGES, type KubectlVersion } from '../fixtures/kube/kubectl.js';
 import { findLeaks, jwtSecrets, maskedValues } from '../helpers/leaks.js';
 import { runAction, runPost, type RunResult } from '../helpers/runner.js';
-import { isInside } from '../../src/credential-files.js';
-import { STATE } from '../../src/state.js';
+import { isInside } from '../../src/action/file-store.js';
+import { STATE } from '../../src/action/state.js';
 
 const AUDIENCE = 'https://kubernetes.fixture';
 const USER = 'forgejo:repo:org/app:ref:refs/heads/main';

@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ActionError } from '../../src/errors.js';
-import { createHttpClient } from '../../src/http.js';
+import { ActionError } from '../../src/base/errors.js';
+import { createHttpClient } from '../../src/net/http.js';
 import { claimRows, decodeClaims, expiresIn, verifyIdToken } from '../../src/oidc/claims.js';
 import { startIssuer, type Issuer } from '../fixtures/issuer.js';
 

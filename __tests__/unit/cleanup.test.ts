@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cleanUp, type PostIo } from '../../src/cleanup.js';
-import { createCredentialStore, isInside } from '../../src/credential-files.js';
+import { cleanUp, type PostIo } from '../../src/action/cleanup.js';
+import { createCredentialStore, isInside } from '../../src/action/file-store.js';
 import { removeAfterFile, tempDir } from '../helpers/temp.js';
 
 function io(state: Record<string, string>) {

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runDocker } from '../../src/docker.js';
+import { runDocker } from '../../src/registry/docker.js';
 import { tempDir } from '../helpers/temp.js';
 
 describe('runDocker (@actions/exec, bounded)', () => {

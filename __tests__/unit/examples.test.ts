@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import type { ValidationRequest } from '../../scripts/validate-workflows.js';
-import { readSettings } from '../../src/inputs.js';
+import { readSettings } from '../../src/action/inputs.js';
 import { ROOT } from '../helpers/runner.js';
 
 /** The workflow files of a directory of the repository (none if it does not exist). */

@@ -1,15 +1,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  bodyExcerpt,
-  createHttpClient,
-  MAX_BODY_BYTES,
-  retryAfterMs,
-  withRetries,
-} from '../../src/http.js';
-import { recordingLogger } from '../../src/logger.js';
+import { createHttpClient, MAX_BODY_BYTES } from '../../src/net/http.js';
+import { recordingLogger } from '../../src/base/logger.js';
 import { startProxy, type TestProxy } from '../fixtures/proxy.js';
+import { bodyExcerpt } from '../../src/base/untrusted.js';
+import { retryAfterMs, retryDelay, withRetries } from '../../src/net/retry.js';
 
 /** A local server whose answers each test picks; it records every request it gets. */
 async function startPeer(handle: (req: IncomingMessage, res: ServerResponse) => void) {
@@ -166,7 +162,7 @@ describe('createHttpClient (on @actions/http-client)', () => {
       pump();
     });
     await expect(createHttpClient(2000).get(p.origin)).rejects.toThrow(
-      `the answer from ${p.origin} is larger than ${MAX_BODY_BYTES} bytes`,
+      `the answer from ${p.origin} is larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB`,
     );
   });
 
@@ -296,6 +292,30 @@ describe('retryAfterMs', () => {
     expect(ms).toBeGreaterThan(3000);
     expect(ms).toBeLessThanOrEqual(5000);
   });
+});
+
+describe('retryDelay: the one rule for every client (the cluster client backs off from 500 ms, at most 10 s)', () => {
+  const cluster = { baseDelayMs: 500, maxDelayMs: 10_000 };
+  it.each([
+    ['1', 1, 1000, 1000],
+    ['0', 2, 500, 1000],
+    ['3600', 1, 10_000, 10_000],
+    [['2', '7'], 1, 2000, 2000],
+    [undefined, 1, 250, 500],
+    [undefined, 2, 500, 1000],
+    [undefined, 9, 5000, 10_000],
+    ['', 1, 250, 500],
+    ['soon', 1, 250, 500],
+    ['-1', 1, 250, 500],
+    ['2.5', 1, 250, 500],
+  ] as Array<[string | string[] | undefined, number, number, number]>)(
+    'Retry-After %j after try %i waits %i to %i ms',
+    (header, attempt, min, max) => {
+      const ms = retryDelay(cluster, attempt, retryAfterMs(header));
+      expect(ms).toBeGreaterThanOrEqual(min);
+      expect(ms).toBeLessThanOrEqual(max);
+    },
+  );
 });
 
 describe('withRetries', () => {

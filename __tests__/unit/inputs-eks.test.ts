@@ -1,8 +1,8 @@
 // eks-cluster in readSettings: kubernetes mode with an EKS source that carries aws mode's STS
 // settings, and every cross-check named before any request.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ActionError } from '../../src/errors.js';
-import { readSettings, type KubernetesSettings } from '../../src/inputs.js';
+import { ActionError } from '../../src/base/errors.js';
+import { readSettings, type KubernetesSettings } from '../../src/action/inputs.js';
 
 const ROLE = 'arn:aws:iam::123456789012:role/deploy';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ActionError } from '../../src/errors.js';
-import { parseImageReference } from '../../src/image-reference.js';
+import { ActionError } from '../../src/base/errors.js';
+import { parseImageReference } from '../../src/kubernetes/image-reference.js';
 import {
   defaultSessionName,
   parseImages,
@@ -10,7 +10,7 @@ import {
   type AwsSettings,
   type ChainguardSettings,
   type KubernetesSettings,
-} from '../../src/inputs.js';
+} from '../../src/action/inputs.js';
 
 const KUBECONFIG = 'apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\n';
 const ROLE = 'arn:aws:iam::123456789012:role/deploy';

@@ -1,15 +1,15 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { ActionError } from '../../src/errors.js';
+import { ActionError } from '../../src/base/errors.js';
 import {
   planKubeconfig,
   renderKubeconfig,
   type KubeCredential,
   type KubeconfigRequest,
 } from '../../src/kubernetes/kubeconfig.js';
-import type { Logger } from '../../src/logger.js';
-import { recordingLogger } from '../../src/logger.js';
+import type { Logger } from '../../src/base/logger.js';
+import { recordingLogger } from '../../src/base/logger.js';
 
 const CA = Buffer.from(
   '-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n',

@@ -5,10 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { explainRefusal as explainAws, type RefusalContext } from '../../src/aws/explain.js';
 import { StsRefusal } from '../../src/aws/sts.js';
 import { explainRefusal as explainChainguard } from '../../src/chainguard/explain.js';
-import { KubeApiError } from '../../src/kubernetes/client.js';
+import { KubeApiError } from '../../src/kubernetes/api/client.js';
 import { explainApiError } from '../../src/kubernetes/explain.js';
 import type { Claims } from '../../src/oidc/claims.js';
-import { ActionError } from '../../src/errors.js';
+import { ActionError } from '../../src/base/errors.js';
 
 const GITHUB = 'https://token.actions.githubusercontent.com';
 const FORGEJO = 'https://forgejo.example.com/api/actions';

@@ -1,9 +1,9 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ActionError } from '../../src/errors.js';
-import { recordingLogger } from '../../src/logger.js';
-import { createHttpClient } from '../../src/http.js';
+import { ActionError } from '../../src/base/errors.js';
+import { recordingLogger } from '../../src/base/logger.js';
+import { createHttpClient } from '../../src/net/http.js';
 import { idTokenUrl, requestIdToken, tokenRequestEnv } from '../../src/oidc/token.js';
 import { startIssuer, type Issuer } from '../fixtures/issuer.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { foreign, foreignMarkdown, markdownLiteral } from '../../src/untrusted.js';
+import { foreign, foreignMarkdown, markdownLiteral } from '../../src/base/untrusted.js';
 
 describe('foreign', () => {
   it.each([

@@ -1,7 +1,7 @@
-import { ActionError } from '../errors.js';
+import { ActionError } from '../base/errors.js';
 import type { Claims } from '../oidc/claims.js';
 import type { StsRefusal } from './sts.js';
-import { foreign, inertQuoted } from '../untrusted.js';
+import { foreign, inertQuoted } from '../base/untrusted.js';
 
 /** What an explanation needs besides STS's answer. */
 export interface RefusalContext {

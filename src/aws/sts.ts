@@ -1,16 +1,10 @@
 import { XMLParser } from 'fast-xml-parser';
-import { ActionError } from '../errors.js';
-import {
-  bodyExcerpt,
-  createHttpClient,
-  retryAfterMs,
-  sleep,
-  withRetries,
-  type Sleep,
-} from '../http.js';
-import type { Logger } from '../logger.js';
+import { ActionError } from '../base/errors.js';
+import { createHttpClient } from '../net/http.js';
+import type { Logger } from '../base/logger.js';
 import type { MaskSecret } from '../oidc/token.js';
-import { foreign } from '../untrusted.js';
+import { foreign, bodyExcerpt } from '../base/untrusted.js';
+import { retryAfterMs, sleep, withRetries, type Sleep } from '../net/retry.js';
 
 export interface AwsCredentials {
   accessKeyId: string;

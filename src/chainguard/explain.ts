@@ -1,7 +1,6 @@
-import { ActionError } from '../errors.js';
-import { bodyExcerpt } from '../http.js';
+import { ActionError } from '../base/errors.js';
 import type { Claims } from '../oidc/claims.js';
-import { foreign, inertQuoted } from '../untrusted.js';
+import { foreign, inertQuoted, bodyExcerpt } from '../base/untrusted.js';
 
 /** The grpc status codes grpc-gateway maps to HTTP, by number. */
 const GRPC_CODES: Record<number, { name: string; sentence: string }> = {

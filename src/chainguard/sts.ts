@@ -1,19 +1,12 @@
 import { decodeJwt } from 'jose';
-import { ActionError } from '../errors.js';
-import {
-  createHttpClient,
-  type HttpClient,
-  retryAfterMs,
-  sleep,
-  withRetries,
-  type RetryPolicy,
-  type Sleep,
-} from '../http.js';
-import type { Logger } from '../logger.js';
+import { ActionError } from '../base/errors.js';
+import { createHttpClient, type HttpClient } from '../net/http.js';
+import type { Logger } from '../base/logger.js';
 import type { MaskSecret } from '../oidc/token.js';
-import { foreign } from '../untrusted.js';
+import { foreign } from '../base/untrusted.js';
 import { explainRefusal, parseGrpcError } from './explain.js';
 import type { Claims } from '../oidc/claims.js';
+import { retryAfterMs, sleep, withRetries, type RetryPolicy, type Sleep } from '../net/retry.js';
 
 export interface ExchangeRequest {
   /** STS base URL (the `chainguard-issuer` input), without a trailing slash. */

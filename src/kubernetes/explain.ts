@@ -1,11 +1,11 @@
 import { stringify } from 'yaml';
-import { ActionError } from '../errors.js';
-import type { WorkloadKind } from '../inputs.js';
+import { ActionError } from '../base/errors.js';
+import type { WorkloadKind } from '../action/inputs.js';
 import type { Claims } from '../oidc/claims.js';
-import { KubeApiError, KubeNetworkError } from './client.js';
-import type { Impersonation } from './impersonation.js';
-import { WORKLOAD_RESOURCES } from './objects.js';
-import { foreign, inertQuoted } from '../untrusted.js';
+import { KubeApiError, KubeNetworkError } from './api/client.js';
+import type { Impersonation } from './cluster/impersonation.js';
+import { WORKLOAD_RESOURCES } from './api/objects.js';
+import { foreign, inertQuoted } from '../base/untrusted.js';
 
 /** Who was refused what, read from a 403's message. */
 export interface Refusal {

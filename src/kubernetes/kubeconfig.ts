@@ -1,8 +1,8 @@
 import { parseDocument, stringify, type ScalarTag } from 'yaml';
-import { ActionError } from '../errors.js';
-import type { KubeconfigSource } from '../inputs.js';
-import { isDnsLabel, printable } from '../inputs.js';
-import type { Logger } from '../logger.js';
+import { ActionError } from '../base/errors.js';
+import type { KubeconfigSource } from '../action/inputs.js';
+import { isDnsLabel, printable } from '../action/inputs.js';
+import type { Logger } from '../base/logger.js';
 
 /** What the kubeconfig user authenticates with. */
 export type KubeCredential =

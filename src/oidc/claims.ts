@@ -5,9 +5,9 @@ import {
   jwtVerify,
   type JSONWebKeySet,
 } from 'jose';
-import { ActionError } from '../errors.js';
-import { bodyExcerpt, createHttpClient, type HttpClient } from '../http.js';
-import { foreign } from '../untrusted.js';
+import { ActionError } from '../base/errors.js';
+import { createHttpClient, type HttpClient } from '../net/http.js';
+import { foreign, bodyExcerpt } from '../base/untrusted.js';
 
 /** Discovery and JWKS: a silent socket ends after 10 s, each document is complete within 10 s. */
 const FETCH_TIMEOUT_MS = 10_000;

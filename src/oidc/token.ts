@@ -1,16 +1,8 @@
-import { ActionError } from '../errors.js';
-import {
-  bodyExcerpt,
-  createHttpClient,
-  type HttpClient,
-  retryAfterMs,
-  withRetries,
-  type RetryPolicy,
-  type Sleep,
-  sleep,
-} from '../http.js';
-import type { Logger } from '../logger.js';
-import { foreign } from '../untrusted.js';
+import { ActionError } from '../base/errors.js';
+import { createHttpClient, type HttpClient } from '../net/http.js';
+import type { Logger } from '../base/logger.js';
+import { foreign, bodyExcerpt } from '../base/untrusted.js';
+import { retryAfterMs, withRetries, type RetryPolicy, type Sleep, sleep } from '../net/retry.js';
 
 /** Masks a secret in the job log; `core.setSecret` in the action. */
 export type MaskSecret = (secret: string) => void;

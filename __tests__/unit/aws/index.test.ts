@@ -1,9 +1,9 @@
 // runAws with the test STS: the result, the order of masking and logging, refusals explained.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runAws } from '../../../src/aws/index.js';
-import { ActionError } from '../../../src/errors.js';
-import type { AwsSettings } from '../../../src/inputs.js';
-import type { ModeContext } from '../../../src/mode.js';
+import { runAws } from '../../../src/modes/aws/run.js';
+import { ActionError } from '../../../src/base/errors.js';
+import type { AwsSettings } from '../../../src/action/inputs.js';
+import type { ModeContext } from '../../../src/modes/contract.js';
 import { policiesIn, startSts, type TestSts } from '../../fixtures/sts.js';
 
 let sts: TestSts;

@@ -1,7 +1,7 @@
 // readSettings for aws mode: what it derives, and every bad input -> one ActionError naming it.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ActionError } from '../../../src/errors.js';
-import { defaultSessionName, readSettings } from '../../../src/inputs.js';
+import { ActionError } from '../../../src/base/errors.js';
+import { defaultSessionName, readSettings } from '../../../src/action/inputs.js';
 
 const ROLE = 'arn:aws:iam::111122223333:role/deploy';
 

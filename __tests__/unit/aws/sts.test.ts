@@ -9,8 +9,8 @@ import {
   stsEndpointUrl,
   type StsTiming,
 } from '../../../src/aws/sts.js';
-import { ActionError } from '../../../src/errors.js';
-import { recordingLogger } from '../../../src/logger.js';
+import { ActionError } from '../../../src/base/errors.js';
+import { recordingLogger } from '../../../src/base/logger.js';
 import { errorXml, startSts, type TestSts } from '../../fixtures/sts.js';
 
 const ROLE = 'arn:aws:iam::111122223333:role/deploy';

@@ -8,10 +8,10 @@ import {
   mergeDockerConfig,
   registryHost,
   type RunDocker,
-} from '../../../src/chainguard/registry.js';
-import { createCredentialStore } from '../../../src/credential-files.js';
-import { runDocker as runDockerBounded } from '../../../src/docker.js';
-import { recordingLogger } from '../../../src/logger.js';
+} from '../../../src/registry/login.js';
+import { createCredentialStore } from '../../../src/action/file-store.js';
+import { runDocker as runDockerBounded } from '../../../src/registry/docker.js';
+import { recordingLogger } from '../../../src/base/logger.js';
 import { tempDir } from '../../helpers/temp.js';
 
 const auth = (token: string) => Buffer.from(`_token:${token}`).toString('base64');

@@ -1,8 +1,8 @@
 // The apply engine against a small in-memory fake of the calls it makes (get, apply): discovery
 // mapping, order, namespace rules, outcomes, and the explanations of refusals.
 import { describe, expect, it } from 'vitest';
-import { ActionError } from '../../../src/errors.js';
-import { recordingLogger } from '../../../src/logger.js';
+import { ActionError } from '../../../src/base/errors.js';
+import { recordingLogger } from '../../../src/base/logger.js';
 import { prepareApply, type ApplyClient } from '../../../src/kubernetes/apply/apply.js';
 import { assignImagesInManifests } from '../../../src/kubernetes/apply/assignments.js';
 import { definedKinds, isEstablished } from '../../../src/kubernetes/apply/crd.js';
@@ -23,8 +23,8 @@ import { applyOrder } from '../../../src/kubernetes/apply/order.js';
 import { applyLine, applyOutcome } from '../../../src/kubernetes/apply/outcome.js';
 import { planObjects, type PlannedObject } from '../../../src/kubernetes/apply/plan.js';
 import { applyRbacYaml, rulesFor } from '../../../src/kubernetes/apply/rbac.js';
-import { KubeApiError } from '../../../src/kubernetes/client.js';
-import type { Status } from '../../../src/kubernetes/objects.js';
+import { KubeApiError } from '../../../src/kubernetes/api/client.js';
+import type { Status } from '../../../src/kubernetes/api/objects.js';
 
 const claims = {
   iss: 'https://code.example/api/actions',

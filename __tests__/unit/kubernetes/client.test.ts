@@ -1,13 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ActionError } from '../../../src/errors.js';
+import { ActionError } from '../../../src/base/errors.js';
 import {
   KubeApiError,
   KubeClient,
   KubeNetworkError,
-  retryDelay,
-} from '../../../src/kubernetes/client.js';
-import { impersonationOf } from '../../../src/kubernetes/impersonation.js';
-import { recordingLogger } from '../../../src/logger.js';
+} from '../../../src/kubernetes/api/client.js';
+import { impersonationOf } from '../../../src/kubernetes/cluster/impersonation.js';
+import { recordingLogger } from '../../../src/base/logger.js';
 import {
   event,
   fakeToken,
@@ -147,26 +146,6 @@ describe('KubeClient', () => {
         }),
     ).toThrow(ActionError);
   });
-});
-
-describe('retryDelay', () => {
-  it.each([
-    ['1', 1, 1000],
-    ['0', 2, 0],
-    ['2.5', 1, 2500],
-    ['3600', 1, 10_000],
-    [['2', '7'], 1, 2000],
-    [undefined, 1, 500],
-    [undefined, 2, 1000],
-    ['', 1, 500],
-    ['soon', 1, 500],
-    ['-1', 1, 500],
-  ] as Array<[string | string[] | undefined, number, number]>)(
-    'Retry-After %j on attempt %i waits %i ms',
-    (header, attempt, ms) => {
-      expect(retryDelay(header, attempt)).toBe(ms);
-    },
-  );
 });
 
 describe('KubeClient bounds (hostile API server)', () => {

@@ -1,8 +1,11 @@
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { KubeClient, KubeNetworkError } from '../../../src/kubernetes/client.js';
-import { ClusterConnection, type ClusterTarget } from '../../../src/kubernetes/connection.js';
-import { recordingLogger } from '../../../src/logger.js';
+import { KubeClient, KubeNetworkError } from '../../../src/kubernetes/api/client.js';
+import {
+  ClusterConnection,
+  type ClusterTarget,
+} from '../../../src/kubernetes/cluster/connection.js';
+import { recordingLogger } from '../../../src/base/logger.js';
 import { fakeToken, sendJson, startLoopback, type Loopback } from './loopback.js';
 
 let server: Loopback | undefined;
@@ -77,36 +80,29 @@ describe('ClusterConnection', () => {
   });
 });
 
-describe("HttpsLibrary at client-node's httpApi extension point", () => {
-  it('serves a typed AppsV1Api call over the same keep-alive agent, with the KubeConfig credentials', async () => {
-    const { AppsV1Api, ServerConfiguration, createConfiguration, wrapHttpLibrary } =
-      await import('@kubernetes/client-node');
-    server = await startLoopback((_, res) =>
-      sendJson(res, 200, {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: 'web', namespace: 'demo' },
-      }),
-    );
-    const connection = new ClusterConnection(target(server.url, server.caData));
-    connection.setToken('typed-token');
-    const apps = new AppsV1Api(
-      createConfiguration({
-        baseServer: new ServerConfiguration(server.url, {}),
-        authMethods: { default: connection.kubeConfig },
-        httpApi: wrapHttpLibrary(await connection.library()),
-      }),
-    );
-    const first = await apps.readNamespacedDeployment({ name: 'web', namespace: 'demo' });
-    await apps.readNamespacedDeployment({ name: 'web', namespace: 'demo' });
-    expect(first.metadata?.name).toBe('web');
-    expect(server.requests.map((r) => r.path)).toEqual([
-      '/apis/apps/v1/namespaces/demo/deployments/web',
-      '/apis/apps/v1/namespaces/demo/deployments/web',
-    ]);
-    expect(server.requests[0]?.headers.authorization).toBe('Bearer typed-token');
-    // One TLS connection for both: the agent client-node would make per request is not used.
-    expect(server.connections()).toBe(1);
+describe('the credentials of every request', () => {
+  it('sends the bearer from the KubeConfig, a renewed one after setToken, and every Impersonate-* header', async () => {
+    server = await startLoopback((_, res) => sendJson(res, 200, {}));
+    const t = target(server.url, server.caData);
+    const connection = new ClusterConnection(t, undefined, {
+      user: 'deployer',
+      groups: ['a', 'b'],
+      extra: { 'acme.com/project': ['x'] },
+    });
+    const request = { verb: 'GET' as const, path: '/api', headers: { Accept: 'application/json' } };
+    connection.setToken('first-token');
+    await connection.send(request, { deadlineMs: 5000 });
+    connection.setToken('second-token');
+    await connection.send(request, { deadlineMs: 5000 });
     connection.close();
+    const [first, second] = server.requests.map((r) => r.headers);
+    expect(first?.authorization).toBe('Bearer first-token');
+    expect(second?.authorization).toBe('Bearer second-token');
+    expect(first?.['impersonate-user']).toBe('deployer');
+    expect(first?.['impersonate-group']).toBe('a, b');
+    expect(first?.['impersonate-extra-acme.com%2fproject']).toBe('x');
+    expect(first?.accept).toBe('application/json');
+    // One TLS connection for both, although the token changed.
+    expect(server.connections()).toBe(1);
   });
 });

@@ -2,11 +2,11 @@
 // `workloads`, rolled back by re-applying the pod template they had before (or not at all when the
 // apply created them). A small fake of the calls the deploy makes.
 import { describe, expect, it } from 'vitest';
-import { recordingLogger } from '../../../src/logger.js';
+import { recordingLogger } from '../../../src/base/logger.js';
 import type { AppliedWorkload } from '../../../src/kubernetes/apply/apply.js';
-import type { Query, WatchEnd } from '../../../src/kubernetes/client.js';
-import { deploy } from '../../../src/kubernetes/deploy.js';
-import type { ObjectList, Workload } from '../../../src/kubernetes/objects.js';
+import type { Query, WatchEnd } from '../../../src/kubernetes/api/client.js';
+import { deploy } from '../../../src/kubernetes/workloads/deploy.js';
+import type { ObjectList, Workload } from '../../../src/kubernetes/api/objects.js';
 
 const claims = {
   iss: 'https://code.example/api/actions',
@@ -94,7 +94,7 @@ function run(cluster: FakeCluster, workload: AppliedWorkload, rollback = true) {
     claims,
     env: {},
     logger: recordingLogger(),
-    waitTuning: { backoff: { baseMs: 5, maxMs: 10 }, watchTimeoutSeconds: () => 1 },
+    waitTuning: { backoff: { baseDelayMs: 5, maxDelayMs: 10 }, watchTimeoutSeconds: () => 1 },
   });
 }
 

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { ActionError } from '../../../src/errors.js';
-import type { ImageAssignment, WorkloadRef } from '../../../src/inputs.js';
-import { KubeClient } from '../../../src/kubernetes/client.js';
-import { deploy } from '../../../src/kubernetes/deploy.js';
-import { recordingLogger } from '../../../src/logger.js';
+import { ActionError } from '../../../src/base/errors.js';
+import type { ImageAssignment, WorkloadRef } from '../../../src/action/inputs.js';
+import { KubeClient } from '../../../src/kubernetes/api/client.js';
+import { deploy } from '../../../src/kubernetes/workloads/deploy.js';
+import { recordingLogger } from '../../../src/base/logger.js';
 import { deployment, startFakeApi, statefulSet, type FakeApi } from './fake-api.js';
 import { fakeToken } from './loopback.js';
 
@@ -62,7 +62,7 @@ function run(
     claims,
     env: { GITHUB_REPOSITORY: 'org/app', GITHUB_SHA: 'abc123', GITHUB_RUN_ID: '42' },
     logger,
-    waitTuning: { backoff: { baseMs: 10, maxMs: 50 }, watchTimeoutSeconds: () => 300 },
+    waitTuning: { backoff: { baseDelayMs: 10, maxDelayMs: 50 }, watchTimeoutSeconds: () => 300 },
   });
   return { done, logger };
 }

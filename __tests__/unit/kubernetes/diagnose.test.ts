@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { KubeApiError } from '../../../src/kubernetes/client.js';
+import { KubeApiError } from '../../../src/kubernetes/api/client.js';
 import {
   containerProblem,
   describePod,
   diagnose,
   labelSelector,
   newestReplicaSet,
-} from '../../../src/kubernetes/diagnose.js';
+} from '../../../src/kubernetes/workloads/diagnose.js';
 
 describe('containerProblem', () => {
   it.each([

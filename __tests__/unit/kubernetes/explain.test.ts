@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { ActionError } from '../../../src/errors.js';
-import { KubeApiError } from '../../../src/kubernetes/client.js';
+import { ActionError } from '../../../src/base/errors.js';
+import { KubeApiError } from '../../../src/kubernetes/api/client.js';
 import {
   explainForbidden,
   explainUnauthorized,

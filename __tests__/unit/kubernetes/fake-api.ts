@@ -2,7 +2,7 @@
 // get, list by name, watch (held open), strategic merge patch of images, and the lists the
 // diagnosis reads. Each PATCH takes the next scripted outcome for that workload.
 import type { ServerResponse } from 'node:http';
-import type { Workload } from '../../../src/kubernetes/objects.js';
+import type { Workload } from '../../../src/kubernetes/api/objects.js';
 import {
   sendJson,
   startLoopback,

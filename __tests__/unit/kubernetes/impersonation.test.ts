@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ActionError } from '../../../src/errors.js';
-import { KubeApiError } from '../../../src/kubernetes/client.js';
+import { ActionError } from '../../../src/base/errors.js';
+import { KubeApiError } from '../../../src/kubernetes/api/client.js';
 import { explainForbidden } from '../../../src/kubernetes/explain.js';
 import {
   headerKeyEscape,
   impersonates,
   impersonationHeaders,
   impersonationOf,
-} from '../../../src/kubernetes/impersonation.js';
+} from '../../../src/kubernetes/cluster/impersonation.js';
 
 describe('impersonationOf (the kubeconfig user kept keys)', () => {
   it('reads as, as-groups, as-uid and as-user-extra', () => {

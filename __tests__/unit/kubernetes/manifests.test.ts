@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ActionError } from '../../../src/errors.js';
+import { ActionError } from '../../../src/base/errors.js';
 import {
   parseImageReference,
   replaceImages,

@@ -1,10 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ActionError } from '../../../src/errors.js';
-import { KubeClient, KubeNetworkError } from '../../../src/kubernetes/client.js';
-import { exempt, isLoopback, proxyFor } from '../../../src/kubernetes/proxy.js';
-import { recordingLogger } from '../../../src/logger.js';
+import { ActionError } from '../../../src/base/errors.js';
+import { KubeClient, KubeNetworkError } from '../../../src/kubernetes/api/client.js';
+import { exempt, proxyFor } from '../../../src/kubernetes/cluster/proxy.js';
+import { recordingLogger } from '../../../src/base/logger.js';
 import { startProxy, type TestProxy } from '../../fixtures/proxy.js';
 import { sendJson, startLoopback, type Loopback } from './loopback.js';
 
@@ -223,24 +223,7 @@ describe('KubeClient through the fixture CONNECT proxy (client-node proxy agent)
   });
 });
 
-describe('isLoopback (exact)', () => {
-  it.each([
-    ['127.0.0.1', true],
-    ['127.5.6.7', true],
-    ['localhost', true],
-    ['LOCALHOST', true],
-    ['::1', true],
-    ['[::1]', true],
-    ['::ffff:127.0.0.1', true],
-    ['127.attacker.example', false],
-    ['127.0.0.1.nip.io', false],
-    ['localhost.example', false],
-    ['128.0.0.1', false],
-    ['::2', false],
-  ])('%s: %s', (host, expected) => {
-    expect(isLoopback(host)).toBe(expected);
-  });
-
+describe('the loopback rule (net/loopback.ts) in the proxy choice', () => {
   it('proxies a host name that merely starts with 127.', () => {
     expect(
       proxyFor(new URL('https://127.attacker.example:6443'), { HTTPS_PROXY: 'proxy:1' })?.url.href,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Workload } from '../../../src/kubernetes/objects.js';
-import { rolloutStatus } from '../../../src/kubernetes/rollout.js';
+import type { Workload } from '../../../src/kubernetes/api/objects.js';
+import { rolloutStatus } from '../../../src/kubernetes/workloads/rollout.js';
 
 type Row = [string, Workload, { done: boolean; message: string; error?: string }];
 

@@ -1,9 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { KubeApiError, KubeClient } from '../../../src/kubernetes/client.js';
-import type { Workload } from '../../../src/kubernetes/objects.js';
-import { waitForRollout, type WaitRequest } from '../../../src/kubernetes/rollout.js';
-import { recordingLogger } from '../../../src/logger.js';
+import { KubeApiError, KubeClient } from '../../../src/kubernetes/api/client.js';
+import type { Workload } from '../../../src/kubernetes/api/objects.js';
+import { waitForRollout, type WaitRequest } from '../../../src/kubernetes/workloads/rollout.js';
+import { recordingLogger } from '../../../src/base/logger.js';
 import {
   event,
   fakeToken,
@@ -75,7 +75,7 @@ async function run(
     namespace: 'demo',
     timeoutMs: 5000,
     logger,
-    backoff: { baseMs: 10, maxMs: 50 },
+    backoff: { baseDelayMs: 10, maxDelayMs: 50 },
     watchTimeoutSeconds: () => 300,
     ...overrides,
   });
@@ -164,7 +164,7 @@ describe('waitForRollout against a loopback API server', () => {
         if (!isWatch(r)) return sendJson(res, 200, list(10, [web(10, 1)]));
         sendJson(res, 410, status(410, 'Expired', 'too old resource version'));
       },
-      { timeoutMs: 400, backoff: { baseMs: 50, maxMs: 100 } },
+      { timeoutMs: 400, backoff: { baseDelayMs: 50, maxDelayMs: 100 } },
     );
     expect(outcome.result).toBe('timed-out');
     // Without backoff this would be hundreds of requests in 400 ms.

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { Workload } from '../../../src/kubernetes/objects.js';
+import type { Workload } from '../../../src/kubernetes/api/objects.js';
 import {
   changeCause,
   imagePatch,
   isUnchanged,
   planImages,
   reverseChanges,
-} from '../../../src/kubernetes/set-image.js';
+} from '../../../src/kubernetes/workloads/set-image.js';
 
 const web: Workload = {
   metadata: { name: 'web' },

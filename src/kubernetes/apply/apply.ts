@@ -1,12 +1,13 @@
-import { ActionError } from '../../errors.js';
-import type { WorkloadKind } from '../../inputs.js';
-import type { Logger } from '../../logger.js';
+import { ActionError } from '../../base/errors.js';
+import type { WorkloadKind } from '../../action/inputs.js';
+import type { Logger } from '../../base/logger.js';
+import { sleep } from '../../net/retry.js';
 import type { Claims } from '../../oidc/claims.js';
-import { foreign } from '../../untrusted.js';
-import { KubeApiError } from '../client.js';
+import { foreign } from '../../base/untrusted.js';
+import { KubeApiError } from '../api/client.js';
 import { explainApiError } from '../explain.js';
-import type { Impersonation } from '../impersonation.js';
-import type { Workload } from '../objects.js';
+import type { Impersonation } from '../cluster/impersonation.js';
+import type { Workload } from '../api/objects.js';
 import { isEstablished } from './crd.js';
 import { Discovery, type DiscoveryClient } from './discovery.js';
 import { explainApplyError, type ApplyErrorContext } from './explain.js';
@@ -299,7 +300,7 @@ async function waitEstablished(
       );
       logged = true;
     }
-    await new Promise((resolve) => setTimeout(resolve, pollMs));
+    await sleep(pollMs);
   }
 }
 

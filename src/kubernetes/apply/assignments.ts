@@ -1,8 +1,8 @@
-import { ActionError } from '../../errors.js';
-import type { ImageAssignment, WorkloadRef } from '../../inputs.js';
-import { foreign } from '../../untrusted.js';
-import type { Container, Workload } from '../objects.js';
-import { planImages } from '../set-image.js';
+import { ActionError } from '../../base/errors.js';
+import type { ImageAssignment, WorkloadRef } from '../../action/inputs.js';
+import { foreign } from '../../base/untrusted.js';
+import type { Container, Workload } from '../api/objects.js';
+import { planImages } from '../workloads/set-image.js';
 import type { ManifestObject } from './manifests.js';
 
 const KINDS: Record<WorkloadRef['kind'], string> = {

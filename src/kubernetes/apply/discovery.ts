@@ -1,4 +1,4 @@
-import { KubeApiError } from '../client.js';
+import { KubeApiError } from '../api/client.js';
 
 /** Where the API serves a kind: what kubectl's RESTMapper answers for an apiVersion and kind. */
 export interface ResourceMapping {

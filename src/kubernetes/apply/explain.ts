@@ -1,9 +1,9 @@
-import { ActionError } from '../../errors.js';
+import { ActionError } from '../../base/errors.js';
 import type { Claims } from '../../oidc/claims.js';
-import { foreign } from '../../untrusted.js';
-import { KubeApiError } from '../client.js';
+import { foreign } from '../../base/untrusted.js';
+import { KubeApiError } from '../api/client.js';
 import { explainApiError, parseForbidden } from '../explain.js';
-import type { Impersonation } from '../impersonation.js';
+import type { Impersonation } from '../cluster/impersonation.js';
 import { origin, type PlannedObject } from './plan.js';
 import { applyRbacYaml, type AccessNeed } from './rbac.js';
 

@@ -1,15 +1,15 @@
 // Replacing images in manifests by repository (the `images` input's bare lines), as kustomize's
 // `images` does. The reference grammar is src/image-reference.ts (inputs.ts needs it in every mode).
-import { ActionError } from '../../errors.js';
-import { repositoryOf, type ImageReplacement } from '../../image-reference.js';
-import { foreign } from '../../untrusted.js';
+import { ActionError } from '../../base/errors.js';
+import { repositoryOf, type ImageReplacement } from '../image-reference.js';
+import { foreign } from '../../base/untrusted.js';
 
 export {
   parseImageReference,
   repositoryOf,
   type ImageReference,
   type ImageReplacement,
-} from '../../image-reference.js';
+} from '../image-reference.js';
 
 /** What replaceImages needs of a manifest object. */
 export interface ImageTarget {

@@ -14,9 +14,9 @@ import {
   type Node,
   type ScalarTag,
 } from 'yaml';
-import { ActionError } from '../../errors.js';
-import { isDnsLabel } from '../../inputs.js';
-import { foreign } from '../../untrusted.js';
+import { ActionError } from '../../base/errors.js';
+import { isDnsLabel } from '../../action/inputs.js';
+import { foreign } from '../../base/untrusted.js';
 import { YAML11_BOOLEANS } from '../kubeconfig.js';
 import { replaceImages, type ImageReplacement } from './images.js';
 

@@ -1,5 +1,5 @@
-import { ActionError } from '../../errors.js';
-import { foreign } from '../../untrusted.js';
+import { ActionError } from '../../base/errors.js';
+import { foreign } from '../../base/untrusted.js';
 import { definedKind, definedKinds } from './crd.js';
 import { kubectlName, objectPath, type Discovery, type ResourceMapping } from './discovery.js';
 import type { ManifestObject } from './manifests.js';

@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { foreign, inertQuoted } from '../../untrusted.js';
+import { foreign, inertQuoted } from '../../base/untrusted.js';
 import { ROLE_NAME } from '../explain.js';
 
 /** What the run does to one object, for the RBAC that admits it. */

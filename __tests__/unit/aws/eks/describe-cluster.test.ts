@@ -9,9 +9,9 @@ import {
   EksRefusal,
   parseCluster,
   parseEksError,
-} from '../../../../src/aws/eks/describe-cluster.js';
-import { ActionError } from '../../../../src/errors.js';
-import { recordingLogger } from '../../../../src/logger.js';
+} from '../../../../src/kubernetes/sources/eks/describe-cluster.js';
+import { ActionError } from '../../../../src/base/errors.js';
+import { recordingLogger } from '../../../../src/base/logger.js';
 
 const CA = Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n').toString(
   'base64',

@@ -1,6 +1,6 @@
 // explain.ts: each refusal names what to fix, with the exact ARNs.
 import { describe, expect, it } from 'vitest';
-import { EksRefusal } from '../../../../src/aws/eks/describe-cluster.js';
+import { EksRefusal } from '../../../../src/kubernetes/sources/eks/describe-cluster.js';
 import {
   clusterArn,
   describeClusterPolicy,
@@ -8,7 +8,7 @@ import {
   explainEksUnauthorized,
   roleArnOfSession,
   type EksContext,
-} from '../../../../src/aws/eks/explain.js';
+} from '../../../../src/kubernetes/sources/eks/explain.js';
 
 const context = (overrides: Partial<EksContext> = {}): EksContext => ({
   cluster: 'demo',

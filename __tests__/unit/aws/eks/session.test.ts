@@ -3,11 +3,11 @@
 // token) only when the credentials are near their end.
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { openEksSession } from '../../../../src/aws/eks/index.js';
-import { decodeEksToken } from '../../../../src/aws/eks/token.js';
-import type { AwsSettings, EksSource } from '../../../../src/inputs.js';
-import { recordingLogger } from '../../../../src/logger.js';
-import type { ModeContext } from '../../../../src/mode.js';
+import { openEksSession } from '../../../../src/kubernetes/sources/eks/session.js';
+import { decodeEksToken } from '../../../../src/kubernetes/sources/eks/token.js';
+import type { AwsSettings, EksSource } from '../../../../src/action/inputs.js';
+import { recordingLogger } from '../../../../src/base/logger.js';
+import type { ModeContext } from '../../../../src/modes/contract.js';
 import { startSts, type TestSts } from '../../../fixtures/sts.js';
 
 const CA = Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n').toString(

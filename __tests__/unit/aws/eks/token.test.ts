@@ -11,7 +11,7 @@ import {
   parseAmzDate,
   presignCallerIdentity,
   stsHostFor,
-} from '../../../../src/aws/eks/token.js';
+} from '../../../../src/kubernetes/sources/eks/token.js';
 
 const run = promisify(execFile);
 const CREDENTIALS = {

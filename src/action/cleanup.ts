@@ -1,0 +1,75 @@
+import { rmSync } from 'node:fs';
+import { basename } from 'node:path';
+import { AWS_VARIABLES } from '../aws/variables.js';
+import { CREDENTIAL_DIR_PREFIX } from './file-store.js';
+import type { Logger } from '../base/logger.js';
+import { STATE } from './state.js';
+import { foreign } from '../base/untrusted.js';
+
+export interface PostIo extends Logger {
+  getState(name: string): string;
+  exportVariable(name: string, value: string): void;
+}
+
+/**
+ * Undoes what main left behind, whether main succeeded or not: credential files (a registry
+ * login's Docker config among them), DOCKER_CONFIG, exported AWS credentials. Each part warns on
+ * failure and the rest still runs. No docker runs here: the login lived only in the private
+ * Docker config, which goes with the credential files.
+ */
+export async function cleanUp(io: PostIo): Promise<void> {
+  for (const dir of credentialDirs(io)) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+      io.info(`Removed the credential files in ${foreign(dir)}`);
+    } catch (error) {
+      io.warning(
+        `Could not remove ${foreign(dir)}: ${foreign(error instanceof Error ? error.message : String(error))}`,
+      );
+    }
+  }
+  restoreDockerConfig(io);
+  if (io.getState(STATE.awsExported) === 'true') {
+    // Later post steps (and the rest of this job's post phase) must not find live credentials.
+    for (const name of AWS_VARIABLES) io.exportVariable(name, '');
+    io.info('Cleared the exported AWS credentials');
+  }
+}
+
+/**
+ * Main pointed DOCKER_CONFIG at a directory that is gone now: later post steps (buildx's, say)
+ * get the job's own Docker config back ('' is docker's "unset": ~/.docker).
+ */
+function restoreDockerConfig(io: PostIo): void {
+  const saved = io.getState(STATE.dockerConfigRestore);
+  if (!saved) return;
+  let previous: unknown;
+  try {
+    previous = (JSON.parse(saved) as { previous?: unknown }).previous;
+  } catch {
+    previous = null;
+  }
+  io.exportVariable('DOCKER_CONFIG', typeof previous === 'string' ? previous : '');
+  io.info(
+    typeof previous === 'string' && previous
+      ? `Restored DOCKER_CONFIG to ${foreign(previous)}`
+      : 'Reset DOCKER_CONFIG (docker uses ~/.docker again)',
+  );
+}
+
+function credentialDirs(io: PostIo): string[] {
+  const saved = io.getState(STATE.credentialDirs);
+  if (!saved) return [];
+  let dirs: unknown;
+  try {
+    dirs = JSON.parse(saved);
+  } catch {
+    io.warning('The saved list of credential directories is unreadable; nothing was removed.');
+    return [];
+  }
+  if (!Array.isArray(dirs)) return [];
+  // Only ever delete directories this action created.
+  return dirs.filter(
+    (d): d is string => typeof d === 'string' && basename(d).startsWith(CREDENTIAL_DIR_PREFIX),
+  );
+}

@@ -1,7 +1,8 @@
-// Builds dist/: one minified ncc bundle per entry (index, post, credential, credential-eks), their minified chunks and
+// Builds dist/: one minified ncc bundle per entry of src/entries/ (index, post, credential), their minified chunks and
 // the licenses of what they bundle. `node scripts/build.mjs OUTDIR` builds elsewhere (the
 // staleness check in `npm test` compares such a build with the committed dist/).
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import {
   existsSync,
   mkdirSync,
@@ -18,7 +19,7 @@ import { minify } from 'terser';
 
 const root = resolve(import.meta.dirname, '..');
 const out = resolve(process.argv[2] ?? join(root, 'dist'));
-const entries = ['index', 'post', 'credential', 'credential-eks'];
+const entries = ['index', 'post', 'credential'];
 const ncc = join(root, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js');
 // Optional requires of @kubernetes/client-node's dependencies that are not installed (node-fetch's
 // `encoding`, debug's `supports-color`, ws's `bufferutil` and `utf-8-validate`): left to ncc,
@@ -31,38 +32,52 @@ rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 const work = mkdtempSync(join(tmpdir(), 'oidc-deploy-build-'));
 try {
-  for (const entry of entries) {
-    const src = join(root, 'src', 'entries', `${entry}.ts`);
-    if (!existsSync(src)) continue;
-    const dir = join(work, entry);
-    execFileSync(
-      process.execPath,
-      [
-        ncc,
-        'build',
-        src,
-        '-o',
-        dir,
-        '-m',
-        '--no-source-map-register',
-        '-q',
-        ...externals.flatMap((name) => ['-e', name]),
-      ],
-      {
-        cwd: root,
-        stdio: ['ignore', 'inherit', 'inherit'],
-      },
+  // The entries build at once (ncc is mostly one busy core each), with a progress line every
+  // 20 s: npm test shows it (index alone takes a minute or more on 2 cores).
+  const started = Date.now();
+  const ticker = setInterval(
+    () => console.log(`build: ${Math.round((Date.now() - started) / 1000)} s`),
+    20_000,
+  );
+  try {
+    await Promise.all(
+      entries.map((entry) =>
+        run(process.execPath, [
+          ncc,
+          'build',
+          join(root, 'src', 'entries', `${entry}.ts`),
+          '-o',
+          join(work, entry),
+          '-m',
+          '--no-source-map-register',
+          '-q',
+          ...externals.flatMap((name) => ['-e', name]),
+        ]),
+      ),
     );
+  } finally {
+    clearInterval(ticker);
+  }
+  for (const entry of entries) {
+    const dir = join(work, entry);
+    // ncc names an entry's lazily loaded chunks ID.index.js, and ids collide between entries
+    // (the index and credential entries both load a cluster source's module, each bundled with
+    // what its own entry does not hold). Each entry's chunks get its name instead: ID.ENTRY.js,
+    // and the entry's chunk loader (`__nccwpck_require__.u`) asks for that name.
+    const suffix = `.${entry}.js`;
     for (const file of readdirSync(dir)) {
       const from = join(dir, file);
       if (file === 'index.js' || file === 'index.mjs') {
-        renameSync(from, join(out, `${entry}.js`));
+        let code = readFileSync(from, 'utf8');
+        const loaders = code.split('".index.js"').length - 1;
+        if (entry !== 'index' && loaders > 0) {
+          if (loaders !== 1) throw new Error(`${entry}.ts: ${loaders} chunk loaders, expected 1`);
+          code = code.replace('".index.js"', JSON.stringify(suffix));
+        }
+        writeFileSync(join(out, `${entry}.js`), code);
       } else if (file === 'package.json') {
         renameSync(from, join(out, 'package.json'));
       } else if (file !== 'licenses.txt') {
-        // Chunks are named by id, so only the main entry may have them, or two would collide.
-        if (entry !== 'index')
-          throw new Error(`${entry}.ts produced chunk ${file}: use static imports there`);
         // ncc -m minifies the entry but not its chunks: the YAML parser's chunk was 286 KiB,
         // minified 111 KiB, which is less for every kubernetes run to read and compile.
         // (terser --module -c -m: compress and mangle, as ES modules.)
@@ -71,7 +86,7 @@ try {
           compress: true,
           mangle: true,
         });
-        writeFileSync(join(out, file), code ?? '');
+        writeFileSync(join(out, file.replace(/\.index\.js$/, suffix)), code ?? '');
       }
     }
   }
@@ -113,6 +128,14 @@ function licenses() {
     .sort()
     .map((k) => seen.get(k))
     .join('\n');
+}
+
+/** Runs a command in the project, its output shown; rejects when it fails. */
+async function run(command, args) {
+  const child = promisify(execFile)(command, args, { cwd: root, maxBuffer: 64 * 1024 * 1024 });
+  child.child.stdout?.pipe(process.stdout);
+  child.child.stderr?.pipe(process.stderr);
+  await child;
 }
 
 /** The directory of package `name` as required from `from`, or undefined (an optional one). */

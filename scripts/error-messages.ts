@@ -1,7 +1,8 @@
 // Every error message the action can fail with, read from src/ with the TypeScript parser, so
 // docs/troubleshooting.md can be checked against the code (__tests__/unit/docs-troubleshooting.test.ts).
 //
-// What counts: each `new ActionError(first, ...)` and each `setFailed(first)` in src/. When `first`
+// What counts: each `new ActionError(first, ...)`, each `setFailed(first)` and each report's
+// `failure: first` (a mode's report fails the step after its outputs, base/report.ts) in src/. When `first`
 // is a string or template literal, its "key" is the literal with every `${...}` replaced by `…`
 // (e.g. `Input "mode" is "…", which is not a mode.`): stable as long as the wording is, and
 // independent of the values the action fills in. When `first` is composed elsewhere (a variable,
@@ -55,7 +56,18 @@ export function errorSites(srcDir: string = join(root, 'src')): ErrorSite[] {
         ((ts.isPropertyAccessExpression(node.expression) &&
           node.expression.name.text === 'setFailed') ||
           (ts.isIdentifier(node.expression) && node.expression.text === 'setFailed'));
-      const first = (isError || isFailed) && (node as ts.CallExpression).arguments?.[0];
+      const failure =
+        ts.isPropertyAssignment(node) &&
+        ts.isIdentifier(node.name) &&
+        node.name.text === 'failure' &&
+        // `failure: cond ? 'message' : undefined`
+        (ts.isConditionalExpression(node.initializer)
+          ? node.initializer.whenTrue
+          : node.initializer);
+      const first =
+        failure && keyOf(failure) !== undefined
+          ? failure
+          : (isError || isFailed) && (node as ts.CallExpression).arguments?.[0];
       if (first) {
         sites.push({
           file: relative(root, path),

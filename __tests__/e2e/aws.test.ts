@@ -18,7 +18,7 @@ import {
   runPost,
   type RunResult,
 } from '../helpers/runner.js';
-import { AWS_VARIABLES } from '../../src/aws/variables.js';
+import { AWS_VARIABLES } from '../../src/aws/report.js';
 
 const ACCOUNT = '111122223333';
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/deploy`;

@@ -27,7 +27,7 @@ import {
   runPost,
   type RunResult,
 } from '../helpers/runner.js';
-import { AWS_VARIABLES } from '../../src/aws/variables.js';
+import { AWS_VARIABLES } from '../../src/aws/report.js';
 
 const ACCOUNT = '111122223333';
 const REGION = 'eu-west-1';

@@ -11,7 +11,7 @@ import { kubectl, UNAUTHORIZED_MESSAGES, type KubectlVersion } from '../fixtures
 import { findLeaks, jwtSecrets, maskedValues } from '../helpers/leaks.js';
 import { runAction, runPost, type RunResult } from '../helpers/runner.js';
 import { isInside } from '../../src/action/file-store.js';
-import { STATE } from '../../src/action/state.js';
+import { STATE } from '../../src/base/state.js';
 
 const AUDIENCE = 'https://kubernetes.fixture';
 const USER = 'forgejo:repo:org/app:ref:refs/heads/main';

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cleanUp, type PostIo } from '../../src/action/cleanup.js';
-import { createCredentialStore, isInside } from '../../src/action/file-store.js';
+import { createFileStore, isInside } from '../../src/action/file-store.js';
 import { removeAfterFile, tempDir } from '../helpers/temp.js';
 
 function io(state: Record<string, string>) {
@@ -24,7 +24,7 @@ describe('credential store', () => {
   it('writes 0600 files in a private 0700 directory under RUNNER_TEMP, recorded before writing', () => {
     const temp = tempDir('store-');
     const recorded: string[] = [];
-    const store = createCredentialStore(
+    const store = createFileStore(
       { RUNNER_TEMP: temp, GITHUB_WORKSPACE: join(temp, '..', 'ws') },
       (d) => recorded.push(d),
     );
@@ -40,10 +40,7 @@ describe('credential store', () => {
 
   it('never writes under the workspace, even when RUNNER_TEMP lies inside it', () => {
     const ws = tempDir('ws-');
-    const store = createCredentialStore(
-      { RUNNER_TEMP: join(ws, 'tmp'), GITHUB_WORKSPACE: ws },
-      () => {},
-    );
+    const store = createFileStore({ RUNNER_TEMP: join(ws, 'tmp'), GITHUB_WORKSPACE: ws }, () => {});
     // RUNNER_TEMP is refused: the store falls back to the temp dir, so the test removes it.
     const path = store.write('k', 'x');
     removeAfterFile(dirname(path));
@@ -52,14 +49,8 @@ describe('credential store', () => {
 
   it('gives two steps of one job separate directories', () => {
     const temp = tempDir('store-');
-    const one = createCredentialStore({ RUNNER_TEMP: temp }, () => {}).write(
-      'kubeconfig.yaml',
-      '1',
-    );
-    const two = createCredentialStore({ RUNNER_TEMP: temp }, () => {}).write(
-      'kubeconfig.yaml',
-      '2',
-    );
+    const one = createFileStore({ RUNNER_TEMP: temp }, () => {}).write('kubeconfig.yaml', '1');
+    const two = createFileStore({ RUNNER_TEMP: temp }, () => {}).write('kubeconfig.yaml', '2');
     expect(one).not.toBe(two);
   });
 });
@@ -68,7 +59,7 @@ describe('cleanUp (post)', () => {
   it('removes the recorded credential directories and only those', async () => {
     const temp = tempDir('post-');
     const dirs: string[] = [];
-    createCredentialStore({ RUNNER_TEMP: temp }, (d) => dirs.push(d)).write('kubeconfig.yaml', 'x');
+    createFileStore({ RUNNER_TEMP: temp }, (d) => dirs.push(d)).write('kubeconfig.yaml', 'x');
     const foreign = join(temp, 'not-ours');
     mkdirSync(foreign);
     writeFileSync(join(foreign, 'keep'), 'x');
@@ -95,7 +86,7 @@ describe('cleanUp (post)', () => {
   it('deletes the Docker config of a registry login and gives DOCKER_CONFIG back', async () => {
     const temp = tempDir('oidc-deploy-post-');
     const dirs: string[] = [];
-    const config = createCredentialStore({ RUNNER_TEMP: temp }, (d) => dirs.push(d)).write(
+    const config = createFileStore({ RUNNER_TEMP: temp }, (d) => dirs.push(d)).write(
       'config.json',
       '{"auths":{}}',
     );

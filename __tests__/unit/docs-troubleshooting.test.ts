@@ -17,11 +17,13 @@ const COMPOSED: Record<string, string> = {
   // explainRefusal: "The Chainguard STS refused the exchange for ..." (chainguard section, prose).
   'src/chainguard/explain.ts message': 'The exchange is refused',
   // withNote: another ActionError's message plus "; the new images were already set on ...".
-  'src/kubernetes/deploy.ts …; ….': 'The rollout did not complete',
+  'src/kubernetes/workloads/deploy.ts …; ….': 'The rollout did not complete',
   // withNote: an apply refusal's message plus "; already applied before it: ...".
   'src/kubernetes/apply/apply.ts …; ….': 'The cluster refuses an apply',
   // The top-level catch: every ActionError above.
-  'src/main.ts message': 'all',
+  'src/action/run.ts message': 'all',
+  // A mode's report that fails the step: every `failure:` above.
+  'src/action/run.ts report.failure': 'all',
 };
 
 function siteName(site: { file: string; key: string | undefined; expression: string }): string {

@@ -140,7 +140,7 @@ function settingsFor(step: Step) {
     );
   }
   try {
-    return readSettings(process.env);
+    return readSettings(process.env).settings;
   } finally {
     for (const name of Object.keys(step.with ?? {}))
       delete process.env[`INPUT_${name.toUpperCase()}`];

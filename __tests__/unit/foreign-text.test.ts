@@ -6,19 +6,23 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { explainRefusal as explainAws } from '../../src/aws/explain.js';
-import { runAws } from '../../src/modes/aws/run.js';
+import { openAwsSession } from '../../src/aws/assume-role.js';
+import { report } from '../../src/base/report.js';
+import { awsReport } from '../../src/modes/aws/run.js';
+import { kubernetesReport } from '../../src/modes/kubernetes/report.js';
 import { StsRefusal } from '../../src/aws/sts.js';
 import { explainRefusal as explainChainguard } from '../../src/chainguard/explain.js';
 import { formatError } from '../../src/base/errors.js';
-import { printable } from '../../src/action/inputs.js';
 import { KubeApiError } from '../../src/kubernetes/api/client.js';
 import { describePod, diagnose } from '../../src/kubernetes/workloads/diagnose.js';
-import { explainForbidden, explainUnauthorized } from '../../src/kubernetes/explain.js';
+import { explainForbidden } from '../../src/kubernetes/explain.js';
+import { explainUnauthorized } from '../../src/kubernetes/sources/kubeconfig/explain.js';
 import type { Workload } from '../../src/kubernetes/api/objects.js';
 import { rolloutStatus } from '../../src/kubernetes/workloads/rollout.js';
 import type { Claims } from '../../src/oidc/claims.js';
 import { renderSummary } from '../../src/action/summary.js';
 import { commandLines, HOSTILE } from '../helpers/commands.js';
+import { printable } from '../../src/base/untrusted.js';
 
 const hostile = Object.entries(HOSTILE);
 
@@ -192,51 +196,54 @@ describe('the job summary', () => {
   const evil =
     '<script>alert(1)</script> [click](https://evil.example) ![i](https://evil/i.png) a|b *x* `c`\n::set-output name=x::y ##[add-mask]z';
   const kubernetes = renderSummary(
+    'kubernetes',
     claims(evil),
-    {
-      mode: 'kubernetes',
-      kubeconfigPath: '/tmp/run|ner/kube`config.yaml',
-      target: {
-        server: `https://k8s.example${evil}`,
-        cluster: evil,
-        context: evil,
-        namespace: evil,
-        user: evil,
-        certificateAuthorityData: undefined,
-        insecureSkipTlsVerify: false,
-        tlsServerName: undefined,
-      },
-      credentials: 'static',
-      workloads: [
-        {
-          kind: 'deployment',
-          name: 'web',
-          namespace: 'demo',
-          containers: [{ name: evil, init: false, previousImage: evil, newImage: 'app:2' }],
-          result: 'failed',
-          seconds: 1,
-          message: evil,
-        },
-      ],
-      diagnosis: undefined,
-      applied: [
-        {
-          kind: evil,
-          apiVersion: evil,
+    kubernetesReport(
+      {
+        kubeconfigPath: '/tmp/run|ner/kube`config.yaml',
+        target: {
+          server: `https://k8s.example${evil}`,
+          cluster: evil,
+          context: evil,
           namespace: evil,
-          name: evil,
-          outcome: 'created',
-          dryRun: false,
-          file: evil,
+          user: evil,
+          certificateAuthorityData: undefined,
+          insecureSkipTlsVerify: false,
+          tlsServerName: undefined,
         },
-      ],
-    },
+        credentials: 'static',
+        workloads: [
+          {
+            kind: 'deployment',
+            name: 'web',
+            namespace: 'demo',
+            containers: [{ name: evil, init: false, previousImage: evil, newImage: 'app:2' }],
+            result: 'failed',
+            seconds: 1,
+            message: evil,
+          },
+        ],
+        diagnosis: undefined,
+        applied: [
+          {
+            kind: evil,
+            apiVersion: evil,
+            namespace: evil,
+            name: evil,
+            outcome: 'created',
+            dryRun: false,
+            file: evil,
+          },
+        ],
+      },
+      report(),
+    ),
     true,
   );
   const aws = renderSummary(
+    'aws',
     claims(''),
-    {
-      mode: 'aws',
+    awsReport({
       region: 'eu-west-1',
       assumedRoleArn: `arn:aws:sts::111122223333:assumed-role/deploy/s${evil}`,
       accountId: '111122223333',
@@ -245,7 +252,7 @@ describe('the job summary', () => {
       credentials: { accessKeyId: 'A', secretAccessKey: 'S', sessionToken: 'T' },
       maskAccountId: false,
       outputCredentials: false,
-    },
+    }),
     false,
   );
 
@@ -306,12 +313,9 @@ describe('an assumed-role ARN with a line break (STS answer)', () => {
   it('is logged on one line, escaped', async () => {
     const lines: string[] = [];
     const log = (m: string) => lines.push(m);
-    await runAws(
+    await openAwsSession(
       {
-        mode: 'aws',
         audience: 'sts.amazonaws.com',
-        showClaims: false,
-        verifyToken: false,
         roleArn: 'arn:aws:iam::111122223333:role/deploy',
         partition: 'aws',
         accountId: '111122223333',
@@ -322,16 +326,12 @@ describe('an assumed-role ARN with a line break (STS answer)', () => {
         maskAccountId: false,
         outputCredentials: false,
       },
+      'header.payload.signature',
+      claims(''),
       {
-        token: 'header.payload.signature',
-        claims: claims(''),
-        audience: 'sts.amazonaws.com',
         renewToken: async () => 'fresh.token.here',
         logger: { debug: log, info: log, warning: log },
         mask: () => undefined,
-        files: { write: () => '' },
-        env: {},
-        saveState: () => undefined,
       },
     );
     const assumed = lines.find((l) => l.startsWith('Assumed '));

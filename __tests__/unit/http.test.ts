@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createHttpClient, MAX_BODY_BYTES } from '../../src/net/http.js';
-import { recordingLogger } from '../../src/base/logger.js';
+import { recordingLogger } from '../helpers/logger.js';
 import { startProxy, type TestProxy } from '../fixtures/proxy.js';
 import { bodyExcerpt } from '../../src/base/untrusted.js';
 import { retryAfterMs, retryDelay, withRetries } from '../../src/net/retry.js';

@@ -2,14 +2,15 @@
 // settings, and every cross-check named before any request.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ActionError } from '../../src/base/errors.js';
-import { readSettings, type KubernetesSettings } from '../../src/action/inputs.js';
+import { readSettings } from '../../src/action/inputs.js';
+import { type KubernetesSettings } from '../../src/modes/kubernetes/settings.js';
 
 const ROLE = 'arn:aws:iam::123456789012:role/deploy';
 
 function settingsFor(inputs: Record<string, string>, env: NodeJS.ProcessEnv = {}) {
   for (const [name, value] of Object.entries(inputs))
     vi.stubEnv(`INPUT_${name.toUpperCase()}`, value);
-  return readSettings(env);
+  return readSettings(env).settings;
 }
 
 function errorFor(inputs: Record<string, string>, env: NodeJS.ProcessEnv = {}): ActionError {
@@ -40,12 +41,12 @@ describe('eks-cluster', () => {
     ) as KubernetesSettings;
     expect(settings.mode).toBe('kubernetes');
     expect(settings.audience).toBe('sts.amazonaws.com');
-    expect(settings.source).toMatchObject({
-      kind: 'eks',
+    expect(settings.source.name).toBe('eks');
+    expect(settings.source.settings).toMatchObject({
       cluster: 'demo',
       eksEndpoint: undefined,
       exportAwsCredentials: true,
-      aws: {
+      role: {
         roleArn: ROLE,
         region: 'eu-west-1',
         partition: 'aws',
@@ -63,8 +64,8 @@ describe('eks-cluster', () => {
       { AWS_ENDPOINT_URL_EKS: 'http://localhost:8443/' },
     ) as KubernetesSettings;
     expect(settings.audience).toBe('custom');
-    expect(settings.source).toMatchObject({
-      kind: 'eks',
+    expect(settings.source.name).toBe('eks');
+    expect(settings.source.settings).toMatchObject({
       eksEndpoint: 'http://localhost:8443',
       exportAwsCredentials: false,
     });
@@ -102,12 +103,12 @@ describe('eks-cluster', () => {
     [
       'eks-cluster with chainguard-identity',
       eks({ 'chainguard-identity': 'a'.repeat(40) }),
-      /"chainguard-identity" \(chainguard mode\) and "eks-cluster" \(kubernetes mode\) were both given/,
+      /"eks-cluster" \(kubernetes mode\) and "chainguard-identity" \(chainguard mode\) were both given/,
     ],
     [
       'eks-endpoint without eks-cluster',
       { server: 'https://k8s.example', 'eks-endpoint': 'https://eks.example' },
-      /"eks-endpoint" does not apply to kubernetes mode/,
+      /Inputs "server" and "eks-endpoint" were both given/,
     ],
   ])('refuses %s', (_title, inputs, message) => {
     expect(errorFor(inputs).message).toMatch(message);

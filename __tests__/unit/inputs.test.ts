@@ -1,16 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ActionError } from '../../src/base/errors.js';
 import { parseImageReference } from '../../src/kubernetes/image-reference.js';
-import {
-  defaultSessionName,
-  parseImages,
-  parseWorkloads,
-  partitionOf,
-  readSettings,
-  type AwsSettings,
-  type ChainguardSettings,
-  type KubernetesSettings,
-} from '../../src/action/inputs.js';
+import { readSettings } from '../../src/action/inputs.js';
+import { defaultSessionName, partitionOf } from '../../src/aws/settings.js';
+import { parseImages, parseWorkloads } from '../../src/kubernetes/workloads/refs.js';
+import { type AwsSettings } from '../../src/modes/aws/index.js';
+import { type ChainguardSettings } from '../../src/modes/chainguard/index.js';
+import { type KubernetesSettings } from '../../src/modes/kubernetes/settings.js';
 
 const KUBECONFIG = 'apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\n';
 const ROLE = 'arn:aws:iam::123456789012:role/deploy';
@@ -20,7 +16,7 @@ const IDENTITY = 'a'.repeat(40) + '/' + 'b'.repeat(16);
 function settingsFor(inputs: Record<string, string>, env: NodeJS.ProcessEnv = {}) {
   for (const [name, value] of Object.entries(inputs))
     vi.stubEnv(`INPUT_${name.toUpperCase()}`, value);
-  return readSettings(env);
+  return readSettings(env).settings;
 }
 
 function errorFor(inputs: Record<string, string>, env: NodeJS.ProcessEnv = {}): ActionError {
@@ -58,7 +54,7 @@ describe('mode', () => {
     ],
     [
       { kubeconfig: KUBECONFIG, 'role-to-assume': ROLE },
-      '"role-to-assume" (aws mode) and "kubeconfig" (kubernetes mode)',
+      '"kubeconfig" (kubernetes mode) and "role-to-assume" (aws mode)',
     ],
     [{ mode: 'token', workloads: 'web' }, 'Input "workloads" does not apply to token mode'],
     [
@@ -102,9 +98,10 @@ describe('kubernetes inputs', () => {
 
   it('reads defaults', () => {
     const s = kube({});
+    expect(s.source).toMatchObject({ name: 'kubeconfig', hasPlugin: false });
+    expect(s.source.settings).toEqual({ kind: 'kubeconfig', text: KUBECONFIG });
     expect(s).toMatchObject({
       mode: 'kubernetes',
-      source: { kind: 'kubeconfig', text: KUBECONFIG },
       workloads: [],
       images: [],
       credentials: 'refresh',
@@ -122,7 +119,7 @@ describe('kubernetes inputs', () => {
       server: 'https://k8s.example:6443/',
       'certificate-authority-data': ca,
     }) as KubernetesSettings;
-    expect(s.source).toEqual({
+    expect(s.source.settings).toEqual({
       kind: 'server',
       server: 'https://k8s.example:6443',
       certificateAuthorityData: ca,
@@ -381,7 +378,7 @@ describe('manifests, force-conflicts and dry-run', () => {
 
   it('manifests alone pick kubernetes mode, which then asks for the cluster', () => {
     expect(errorFor({ manifests: 'deploy/' }).message).toBe(
-      'Kubernetes mode needs input "kubeconfig" or "server"; neither was given.',
+      'Kubernetes mode needs a cluster: input "eks-cluster", "kubeconfig" or "server"; none was given.',
     );
   });
 

@@ -9,7 +9,7 @@ import {
   type KubeconfigRequest,
 } from '../../src/kubernetes/kubeconfig.js';
 import type { Logger } from '../../src/base/logger.js';
-import { recordingLogger } from '../../src/base/logger.js';
+import { recordingLogger } from '../helpers/logger.js';
 
 const CA = Buffer.from(
   '-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n',

@@ -2,6 +2,7 @@
 // each of its forms (GitHub's and Forgejo's name form, GitHub's immutable form, Forgejo's id-based
 // form), so the user copies it into the trust policy, identity or RoleBinding instead of guessing.
 import { describe, expect, it } from 'vitest';
+import { explainUnauthorized } from '../../src/kubernetes/sources/kubeconfig/explain.js';
 import { explainRefusal as explainAws, type RefusalContext } from '../../src/aws/explain.js';
 import { StsRefusal } from '../../src/aws/sts.js';
 import { explainRefusal as explainChainguard } from '../../src/chainguard/explain.js';
@@ -70,7 +71,7 @@ describe.each(SUBJECTS)('a token of %s with sub %s', (iss, sub) => {
     const context = {
       namespace: 'web',
       kinds: ['deployment' as const],
-      claims: claims(iss, sub, 'k8s'),
+      unauthorized: (doing: string) => explainUnauthorized(doing, claims(iss, sub, 'k8s')),
     };
     const unauthorized = text(
       explainApiError(new KubeApiError('get', '/apis/apps/v1', 401, undefined), 'read', context),

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ActionError } from '../../src/base/errors.js';
-import { recordingLogger } from '../../src/base/logger.js';
+import { recordingLogger } from '../helpers/logger.js';
 import { createHttpClient } from '../../src/net/http.js';
 import { idTokenUrl, requestIdToken, tokenRequestEnv } from '../../src/oidc/token.js';
 import { startIssuer, type Issuer } from '../fixtures/issuer.js';

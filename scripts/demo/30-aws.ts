@@ -7,7 +7,7 @@ import { startSts } from '../../__tests__/fixtures/sts.js';
 import { runAction } from '../../__tests__/helpers/runner.js';
 import { expect, laterStepEnv, showsSubject } from './job.js';
 import { masked, showRun, step } from './show.js';
-import { AWS_VARIABLES } from '../../src/aws/variables.js';
+import { AWS_VARIABLES } from '../../src/aws/report.js';
 
 export const title = 'aws mode: the ID token becomes AWS credentials (AssumeRoleWithWebIdentity)';
 

@@ -1,9 +1,10 @@
+import * as core from '@actions/core';
 import { rmSync } from 'node:fs';
 import { basename } from 'node:path';
-import { AWS_VARIABLES } from '../aws/variables.js';
+import { AWS_VARIABLES } from '../aws/report.js';
 import { CREDENTIAL_DIR_PREFIX } from './file-store.js';
 import type { Logger } from '../base/logger.js';
-import { STATE } from './state.js';
+import { STATE } from '../base/state.js';
 import { foreign } from '../base/untrusted.js';
 
 export interface PostIo extends Logger {
@@ -72,4 +73,15 @@ function credentialDirs(io: PostIo): string[] {
   return dirs.filter(
     (d): d is string => typeof d === 'string' && basename(d).startsWith(CREDENTIAL_DIR_PREFIX),
   );
+}
+
+/** The post step (dist/post.js): tidies up, and never fails the job. */
+export async function runPost(): Promise<void> {
+  try {
+    await cleanUp(core);
+  } catch (error) {
+    core.warning(
+      `Clean-up did not complete: ${foreign(error instanceof Error ? error.message : String(error))}`,
+    );
+  }
 }

@@ -1,24 +1,19 @@
 import { mkdtempSync, openSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve, isAbsolute } from 'node:path';
+import type { FileStore } from '../base/file-store.js';
 
 export const CREDENTIAL_DIR_PREFIX = 'oidc-deploy-';
-
-/** Where the action writes credential files; the post step removes the directory. */
-export interface CredentialStore {
-  /** Writes `content` to a new file (mode 0600 from creation) and returns its absolute path. */
-  write(fileName: string, content: string): string;
-}
 
 /**
  * A store in a fresh private directory (0700) under RUNNER_TEMP, never under the workspace,
  * created on first use; `onCreated` records it (in the action: the post step's state) before
  * any secret is written into it.
  */
-export function createCredentialStore(
+export function createFileStore(
   env: NodeJS.ProcessEnv,
   onCreated: (dir: string) => void,
-): CredentialStore {
+): FileStore {
   let dir: string | undefined;
   return {
     write(fileName, content) {

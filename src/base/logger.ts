@@ -7,14 +7,3 @@ export interface Logger {
   info(message: string): void;
   warning(message: string): void;
 }
-
-/** A logger that keeps every line, for unit tests and for callers that report later. */
-export function recordingLogger(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  return {
-    lines,
-    debug: (m) => lines.push(`debug: ${m}`),
-    info: (m) => lines.push(m),
-    warning: (m) => lines.push(`warning: ${m}`),
-  };
-}

@@ -85,3 +85,11 @@ export function bodyExcerpt(body: string, max = 200): string {
   const short = scrubbed.length > max ? `${scrubbed.slice(0, max)}...` : scrubbed;
   return foreign(short, Infinity);
 }
+
+/**
+ * Echo a bad value safely inside "quotes": `foreign` (one line, bounded, no workflow command)
+ * with `\\` and `"` escaped as well, so the quoted value ends where it seems to.
+ */
+export function printable(value: string): string {
+  return foreign(value.replace(/[\\"]/g, '\\$&'), 80);
+}

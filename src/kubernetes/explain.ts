@@ -1,11 +1,10 @@
 import { stringify } from 'yaml';
 import { ActionError } from '../base/errors.js';
-import type { WorkloadKind } from '../action/inputs.js';
-import type { Claims } from '../oidc/claims.js';
-import { KubeApiError, KubeNetworkError } from './api/client.js';
+import { KubeApiError, KubeNetworkError } from './api/errors.js';
 import type { Impersonation } from './cluster/impersonation.js';
 import { WORKLOAD_RESOURCES } from './api/objects.js';
 import { foreign, inertQuoted } from '../base/untrusted.js';
+import { type WorkloadKind } from './workloads/refs.js';
 
 /** Who was refused what, read from a 403's message. */
 export interface Refusal {
@@ -139,66 +138,6 @@ function describeImpersonation(impersonation: Impersonation | undefined): string
   return parts.join(', ') || 'as';
 }
 
-/**
- * A 401 as an ActionError. The API server never says why (its body is always "Unauthorized"),
- * so this lists what it checks: the token's issuer, audience and expiry against the cluster's
- * AuthenticationConfiguration.
- */
-export function explainUnauthorized(
-  doing: string,
-  claims: Claims,
-  now: number = Date.now(),
-): ActionError {
-  const exp = new Date(claims.exp * 1000).toISOString();
-  const expired = claims.exp * 1000 <= now;
-  const aud = claims.aud[0] ?? '<audience>';
-  const example = (prefix: string, issuer: string, audience: string) =>
-    [
-      'apiVersion: apiserver.config.k8s.io/v1beta1  # v1 from Kubernetes 1.34',
-      'kind: AuthenticationConfiguration',
-      'jwt:',
-      '  - issuer:',
-      `      url: ${issuer}`,
-      '      audiences:',
-      `        - ${audience}`,
-      '    claimMappings:',
-      '      username:',
-      '        claim: sub',
-      `        prefix: "${prefix}"`,
-    ].join('\n');
-  return new ActionError(
-    `The cluster did not accept the ID token (401 Unauthorized) when asked to ${doing}.`,
-    [
-      'The API server does not say why; it checks these against its AuthenticationConfiguration (--authentication-config):',
-      `  iss: ${foreign(claims.iss)}  must equal jwt[].issuer.url exactly`,
-      `  aud: ${foreign(claims.aud.join(', ')) || '(none)'}  one must be in jwt[].issuer.audiences (set input "audience" to request another)`,
-      `  exp: ${exp}${expired ? '  (expired)' : ''}`,
-      `  sub: ${foreign(claims.sub)}  becomes the user via claimMappings.username (claim: sub, with a prefix)`,
-      "The cluster must also reach the issuer's discovery document and JWKS.",
-      '',
-      'For this token:',
-      example(usernamePrefix(claims.iss), foreign(claims.iss), foreign(aud)),
-      '',
-      'Forgejo, e.g.:',
-      example(
-        'forgejo:',
-        'https://forgejo.example.com/api/actions',
-        'https://forgejo.example.com/OWNER',
-      ),
-      '',
-      'GitHub, e.g.:',
-      example('github:', 'https://token.actions.githubusercontent.com', 'https://github.com/OWNER'),
-    ].join('\n'),
-  );
-}
-
-/** A username prefix naming the platform, so cluster users from CI are recognisable. */
-function usernamePrefix(issuer: string): string {
-  if (/token\.actions\.githubusercontent\.com|\/_services\/token$/.test(issuer)) return 'github:';
-  if (/\/api\/actions\/?$/.test(issuer)) return 'forgejo:';
-  return 'oidc:';
-}
-
 /** Turns an API refusal into the explanation the user needs; other errors pass through. */
 export function explainApiError(
   error: unknown,
@@ -206,15 +145,12 @@ export function explainApiError(
   context: {
     namespace: string;
     kinds: WorkloadKind[];
-    claims: Claims;
-    /** Explains a 401 of a token that is not the ID token (EKS). */
-    unauthorized?: ((doing: string) => ActionError) | undefined;
+    /** The cluster source's explanation of a 401 (what the cluster would have to accept). */
+    unauthorized: (doing: string) => ActionError;
   },
 ): unknown {
   if (error instanceof KubeApiError) {
-    if (error.statusCode === 401) {
-      return context.unauthorized?.(doing) ?? explainUnauthorized(doing, context.claims);
-    }
+    if (error.statusCode === 401) return context.unauthorized(doing);
     if (error.statusCode === 403) {
       return explainForbidden(error, doing, context.namespace, context.kinds);
     }

@@ -1,8 +1,13 @@
 import { parseDocument, stringify, type ScalarTag } from 'yaml';
 import { ActionError } from '../base/errors.js';
-import type { KubeconfigSource } from '../action/inputs.js';
-import { isDnsLabel, printable } from '../action/inputs.js';
+import { printable } from '../base/untrusted.js';
+import { isDnsLabel } from '../base/validate.js';
 import type { Logger } from '../base/logger.js';
+
+/** Where the cluster's server and CA are: a kubeconfig to take them from, or given directly. */
+export type ClusterSpec =
+  | { kind: 'kubeconfig'; text: string }
+  | { kind: 'server'; server: string; certificateAuthorityData: string | undefined };
 
 /** What the kubeconfig user authenticates with. */
 export type KubeCredential =
@@ -16,7 +21,7 @@ export type KubeCredential =
 
 /** What selects and checks the kubeconfig; no credential yet. */
 export interface KubeconfigRequest {
-  source: KubeconfigSource;
+  source: ClusterSpec;
   context: string | undefined;
   namespace: string | undefined;
   user: string | undefined;

@@ -1,9 +1,24 @@
-import type { CredentialStore } from '../action/file-store.js';
+// The contract every mode implements, and what `main` (action/run.ts) gives it. A mode is a
+// folder under modes/ with an index.ts that defines it (defineMode) and a run module that is
+// loaded only when the mode runs; modes/registry.ts lists them. Nothing here imports the edge.
+import type { FileStore } from '../base/file-store.js';
+import type { InputReader } from '../base/input-reader.js';
 import type { Logger } from '../base/logger.js';
+import type { Report } from '../base/report.js';
 import type { Claims } from '../oidc/claims.js';
 import type { MaskSecret } from '../oidc/token.js';
 
-/** What every mode's handler gets from main: the token and the collaborators it may use. */
+export type ModeName = 'kubernetes' | 'aws' | 'chainguard' | 'token';
+
+/** What every mode reads: the inputs about the ID token itself. */
+export interface CommonSettings {
+  /** Audience to request; undefined means the platform's default. */
+  audience: string | undefined;
+  showClaims: boolean;
+  verifyToken: boolean;
+}
+
+/** What every mode's run gets from main: the token and the collaborators it may use. */
 export interface ModeContext {
   token: string;
   claims: Claims;
@@ -13,15 +28,92 @@ export interface ModeContext {
   renewToken: () => Promise<string>;
   logger: Logger;
   mask: MaskSecret;
-  files: CredentialStore;
+  files: FileStore;
   env: NodeJS.ProcessEnv;
-  /** Records something for the post step to undo (core.saveState in the action). */
+  /** Records something for the post step to undo, at once (before a secret is written). */
   saveState: (name: string, value: string) => void;
 }
 
+/** What a mode's prepare gets: no token yet, nothing written. */
+export interface PrepareDeps {
+  logger: Logger;
+  mask: MaskSecret;
+  env: NodeJS.ProcessEnv;
+}
+
 /** A mode checked and loaded before the ID token is requested. */
-export interface PreparedMode<R> {
-  run(ctx: ModeContext): Promise<R>;
-  /** Starts work that needs no token (a connection, say) while the token is requested. */
+export interface PreparedMode {
+  /** Starts work that needs no token (loading a client, a connection) while it is requested. */
   whileTokenIsRequested?(): void;
+  run(ctx: ModeContext): Promise<Report>;
+}
+
+/** What a mode's lazily loaded module exports. */
+export interface ModeRunner<S> {
+  prepare(settings: S, deps: PrepareDeps): Promise<PreparedMode>;
+}
+
+/** A mode as its folder defines it (see defineMode). */
+export interface ModeSpec<S extends CommonSettings> {
+  name: ModeName;
+  /**
+   * The inputs that pick this mode when "mode" is empty, in order; `pickedBy` may refine it
+   * (kubernetes: its cluster sources' inputs).
+   */
+  picks: readonly string[];
+  /**
+   * Inputs only this mode reads (no default in action.yml, so given means set): refused in any
+   * other mode. Booleans whose default is false count as given when not false.
+   */
+  owns: readonly string[];
+  /** Inputs that pick this mode when no input picks another (kubernetes: manifests). */
+  implies?: readonly string[];
+  /** The input that picks this mode among those given, if one does (default: the first of picks). */
+  pickedBy?(input: InputReader): string | undefined;
+  /** Inputs owned by other modes that this mode reads with these inputs (kubernetes with EKS: role-to-assume...). */
+  claims?(input: InputReader): readonly string[];
+  /** Reads and checks the inputs; throws an ActionError naming the input at fault. */
+  read(input: InputReader, common: CommonSettings, env: NodeJS.ProcessEnv): S;
+  /** The mode's run module, loaded only when the mode runs (its own bundle chunk). */
+  load(): Promise<ModeRunner<S>>;
+}
+
+/** A mode whose settings have been read: ready to prepare. */
+export interface ChosenMode {
+  name: ModeName;
+  /** The audience to request (the input, else the mode's default). */
+  audience: string | undefined;
+  settings: CommonSettings & { mode: ModeName };
+  prepare(deps: PrepareDeps): Promise<PreparedMode>;
+}
+
+/** One entry of modes/registry.ts: a mode with its settings type hidden. */
+export interface Mode {
+  name: ModeName;
+  picks: readonly string[];
+  owns: readonly string[];
+  implies: readonly string[];
+  pickedBy(input: InputReader): string | undefined;
+  claims(input: InputReader): readonly string[];
+  choose(input: InputReader, common: CommonSettings, env: NodeJS.ProcessEnv): ChosenMode;
+}
+
+export function defineMode<S extends CommonSettings & { mode: ModeName }>(spec: ModeSpec<S>): Mode {
+  return {
+    name: spec.name,
+    picks: spec.picks,
+    owns: spec.owns,
+    implies: spec.implies ?? [],
+    pickedBy: spec.pickedBy ?? ((input) => spec.picks.find((name) => input.text(name) !== '')),
+    claims: spec.claims ?? (() => []),
+    choose(input, common, env) {
+      const settings = spec.read(input, common, env);
+      return {
+        name: spec.name,
+        audience: settings.audience,
+        settings,
+        prepare: async (deps) => (await spec.load()).prepare(settings, deps),
+      };
+    },
+  };
 }

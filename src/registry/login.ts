@@ -9,14 +9,26 @@ import {
 } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
-import type { CredentialStore } from '../action/file-store.js';
+import type { FileStore } from '../base/file-store.js';
 import { runDocker as runDockerProcess, type DockerResult } from './docker.js';
 import type { Logger } from '../base/logger.js';
-import { STATE } from '../action/state.js';
+import { STATE } from '../base/state.js';
 import { foreign, bodyExcerpt } from '../base/untrusted.js';
-import type { RegistryLogin } from '../modes/chainguard/run.js';
 
-export const REGISTRY_USERNAME = '_token';
+/** A registry and what to log in to it with (Chainguard: `_token` and its token; ECR: `AWS`). */
+export interface RegistryCredential {
+  host: string;
+  username: string;
+  password: string;
+}
+
+export interface RegistryLogin {
+  host: string;
+  /** docker: `docker login`; docker-config: an auth entry in a Docker config under RUNNER_TEMP. */
+  via: 'docker' | 'docker-config';
+  /** The DOCKER_CONFIG directory to export. */
+  dockerConfig: string;
+}
 
 /** Runs docker with `stdin` in `env`, never through a shell, bounded in time. */
 export type RunDocker = (
@@ -29,15 +41,12 @@ export type RunDocker = (
 export interface RegistryDeps {
   env: NodeJS.ProcessEnv;
   logger: Logger;
-  files: CredentialStore;
+  files: FileStore;
   saveState: (name: string, value: string) => void;
   runDocker?: RunDocker;
 }
 
-/**
- * The registry host a Chainguard audience names: the audience itself when it is a bare host
- * (`cgr.dev`, `registry.example:5000`); undefined for an API audience with a scheme.
- */
+/** A bare registry host (`cgr.dev`, `registry.example:5000`); undefined for a URL or anything else. */
 export function registryHost(audience: string): string | undefined {
   return /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/.test(
     audience,
@@ -47,20 +56,19 @@ export function registryHost(audience: string): string | undefined {
 }
 
 /**
- * Logs in to `host` as `_token` in a Docker config of this job: the job's own config.json merged
- * with the auth entry for `host` (routed to the file, never to a credential helper), written
+ * Logs in to each registry in a Docker config of this job: the job's own config.json merged
+ * with an auth entry per registry (routed to the file, never to a credential helper), written
  * 0600 into a private directory that main exports as DOCKER_CONFIG and the post step deletes.
- * With `docker` on PATH, `docker login --password-stdin` (the token on stdin only) then checks the
- * token with the registry and writes the same entry: no credential helper is asked, so nothing
+ * With `docker` on PATH, `docker login --password-stdin` (the password on stdin only) then checks
+ * each with its registry and writes the same entry: no credential helper is asked, so nothing
  * can wait for a prompt, and docker is ended after 30 s. Its failure is a warning: the entry is
  * written either way.
  */
-export async function loginToRegistry(
-  host: string,
-  token: string,
+export async function loginToRegistries(
+  credentials: RegistryCredential[],
   deps: RegistryDeps,
-): Promise<RegistryLogin> {
-  const dockerConfig = writeDockerConfig(host, token, deps);
+): Promise<RegistryLogin[]> {
+  const dockerConfig = writeDockerConfig(credentials, deps);
   // Main exports DOCKER_CONFIG=dockerConfig; the post step deletes it and puts this back.
   deps.saveState(
     STATE.dockerConfigRestore,
@@ -68,12 +76,20 @@ export async function loginToRegistry(
   );
   const configFile = join(dockerConfig, 'config.json');
   const docker = findOnPath('docker', deps.env);
-  if (docker) {
+  const logins: RegistryLogin[] = [];
+  for (const { host, username, password } of credentials) {
+    if (!docker) {
+      deps.logger.info(
+        `Wrote the ${host} credentials to ${configFile} (DOCKER_CONFIG for the next steps)`,
+      );
+      logins.push({ host, via: 'docker-config', dockerConfig });
+      continue;
+    }
     const run = deps.runDocker ?? runDockerProcess;
     const { code, stderr } = await run(
       docker,
-      ['login', host, '--username', REGISTRY_USERNAME, '--password-stdin'],
-      token,
+      ['login', host, '--username', username, '--password-stdin'],
+      password,
       { ...deps.env, DOCKER_CONFIG: dockerConfig },
     ).catch((error: unknown) => ({
       code: -1,
@@ -81,19 +97,17 @@ export async function loginToRegistry(
     }));
     if (code === 0) {
       deps.logger.info(
-        `Logged in to ${host} as ${REGISTRY_USERNAME} with docker login, in ${configFile} (DOCKER_CONFIG for the next steps)`,
+        `Logged in to ${host} as ${username} with docker login, in ${configFile} (DOCKER_CONFIG for the next steps)`,
       );
-      return { host, via: 'docker', dockerConfig };
+      logins.push({ host, via: 'docker', dockerConfig });
+    } else {
+      deps.logger.warning(
+        `docker login ${host} exited with ${code}${lastLine(stderr)}; the credentials are in ${configFile} (DOCKER_CONFIG for the next steps), unchecked by the registry.`,
+      );
+      logins.push({ host, via: 'docker-config', dockerConfig });
     }
-    deps.logger.warning(
-      `docker login ${host} exited with ${code}${lastLine(stderr)}; the credentials are in ${configFile} (DOCKER_CONFIG for the next steps), unchecked by the registry.`,
-    );
-    return { host, via: 'docker-config', dockerConfig };
   }
-  deps.logger.info(
-    `Wrote the ${host} credentials to ${configFile} (DOCKER_CONFIG for the next steps)`,
-  );
-  return { host, via: 'docker-config', dockerConfig };
+  return logins;
 }
 
 /** The job's current Docker config directory: $DOCKER_CONFIG, else ~/.docker. */
@@ -103,10 +117,10 @@ export function currentDockerConfigDir(env: NodeJS.ProcessEnv): string {
   return join(env['HOME']?.trim() || homedir(), '.docker');
 }
 
-function writeDockerConfig(host: string, token: string, deps: RegistryDeps): string {
+function writeDockerConfig(credentials: RegistryCredential[], deps: RegistryDeps): string {
   const originalDir = currentDockerConfigDir(deps.env);
   const existing = readExistingConfig(join(originalDir, 'config.json'), deps.logger);
-  const merged = mergeDockerConfig(existing, host, token);
+  const merged = mergeDockerConfig(existing, credentials);
   const path = deps.files.write('config.json', `${JSON.stringify(merged, null, 2)}\n`);
   const dir = dirname(path);
   linkSiblings(originalDir, dir, deps.logger);
@@ -130,25 +144,24 @@ function readExistingConfig(path: string, logger: Logger): Record<string, unknow
 }
 
 /**
- * The existing config with an auth entry for `host`. Everything else is kept (other auths,
- * credHelpers, credsStore, proxies...). Docker asks a credential helper before `auths`, so
- * `host` is routed to the file: its credHelpers entry is dropped, and when a credsStore is set,
- * an empty helper for `host` (docker then reads it from `auths`).
+ * The existing config with an auth entry for each registry. Everything else is kept (other
+ * auths, credHelpers, credsStore, proxies...). Docker asks a credential helper before `auths`, so
+ * each host is routed to the file: its credHelpers entry is dropped, and when a credsStore is
+ * set, an empty helper for the host (docker then reads it from `auths`).
  */
 export function mergeDockerConfig(
   existing: Record<string, unknown>,
-  host: string,
-  token: string,
+  credentials: RegistryCredential[],
 ): Record<string, unknown> {
   const merged: Record<string, unknown> = { ...existing };
   const auths = isRecord(existing['auths']) ? { ...existing['auths'] } : {};
-  auths[host] = {
-    auth: Buffer.from(`${REGISTRY_USERNAME}:${token}`, 'utf8').toString('base64'),
-  };
-  merged['auths'] = auths;
   const helpers = isRecord(existing['credHelpers']) ? { ...existing['credHelpers'] } : {};
-  delete helpers[host];
-  if (typeof existing['credsStore'] === 'string' && existing['credsStore']) helpers[host] = '';
+  for (const { host, username, password } of credentials) {
+    auths[host] = { auth: Buffer.from(`${username}:${password}`, 'utf8').toString('base64') };
+    delete helpers[host];
+    if (typeof existing['credsStore'] === 'string' && existing['credsStore']) helpers[host] = '';
+  }
+  merged['auths'] = auths;
   if (Object.keys(helpers).length > 0) merged['credHelpers'] = helpers;
   else delete merged['credHelpers'];
   return merged;

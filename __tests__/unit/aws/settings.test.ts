@@ -1,7 +1,8 @@
 // readSettings for aws mode: what it derives, and every bad input -> one ActionError naming it.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ActionError } from '../../../src/base/errors.js';
-import { defaultSessionName, readSettings } from '../../../src/action/inputs.js';
+import { readSettings } from '../../../src/action/inputs.js';
+import { defaultSessionName } from '../../../src/aws/settings.js';
 
 const ROLE = 'arn:aws:iam::111122223333:role/deploy';
 
@@ -18,7 +19,7 @@ afterEach(() => {
 describe('aws settings', () => {
   it('derives mode, partition, account, audience, session name and the defaults', () => {
     withInputs({ 'role-to-assume': ROLE, 'aws-region': 'eu-west-1' });
-    const settings = readSettings({ GITHUB_REPOSITORY: 'org/app', GITHUB_RUN_ID: '42' });
+    const settings = readSettings({ GITHUB_REPOSITORY: 'org/app', GITHUB_RUN_ID: '42' }).settings;
     expect(settings).toMatchObject({
       mode: 'aws',
       roleArn: ROLE,
@@ -36,11 +37,15 @@ describe('aws settings', () => {
 
   it('takes sts-endpoint over AWS_ENDPOINT_URL_STS, and the variable when the input is empty', () => {
     withInputs({ 'role-to-assume': ROLE, 'aws-region': 'eu-west-1' });
-    expect(readSettings({ AWS_ENDPOINT_URL_STS: 'https://sts.vpce.example/' })).toMatchObject({
+    expect(
+      readSettings({ AWS_ENDPOINT_URL_STS: 'https://sts.vpce.example/' }).settings,
+    ).toMatchObject({
       stsEndpoint: 'https://sts.vpce.example',
     });
     withInputs({ 'sts-endpoint': 'http://127.0.0.1:9' });
-    expect(readSettings({ AWS_ENDPOINT_URL_STS: 'https://sts.vpce.example' })).toMatchObject({
+    expect(
+      readSettings({ AWS_ENDPOINT_URL_STS: 'https://sts.vpce.example' }).settings,
+    ).toMatchObject({
       stsEndpoint: 'http://127.0.0.1:9',
     });
   });
@@ -52,7 +57,11 @@ describe('aws settings', () => {
     ['arn:aws-iso-b:iam::111122223333:role/deploy', 'us-isob-east-1', 'aws-iso-b'],
   ])('accepts %s in %s (partition %s)', (role, region, partition) => {
     withInputs({ 'role-to-assume': role, 'aws-region': region });
-    expect(readSettings({})).toMatchObject({ partition, region, accountId: '111122223333' });
+    expect(readSettings({}).settings).toMatchObject({
+      partition,
+      region,
+      accountId: '111122223333',
+    });
   });
 
   it('accepts the China and GovCloud partitions with their regions', () => {
@@ -60,7 +69,10 @@ describe('aws settings', () => {
       'role-to-assume': 'arn:aws-cn:iam::111122223333:role/a/b/deploy',
       'aws-region': 'cn-north-1',
     });
-    expect(readSettings({})).toMatchObject({ partition: 'aws-cn', accountId: '111122223333' });
+    expect(readSettings({}).settings).toMatchObject({
+      partition: 'aws-cn',
+      accountId: '111122223333',
+    });
   });
 
   it('keeps the run id when the repository makes the default session name too long', () => {
@@ -140,7 +152,7 @@ describe('aws settings', () => {
     withInputs(inputs);
     let error: unknown;
     try {
-      readSettings({});
+      readSettings({}).settings;
     } catch (e) {
       error = e;
     }
@@ -150,7 +162,7 @@ describe('aws settings', () => {
 
   it('names AWS_ENDPOINT_URL_STS when the variable is the bad one', () => {
     withInputs({ 'role-to-assume': ROLE, 'aws-region': 'eu-west-1' });
-    expect(() => readSettings({ AWS_ENDPOINT_URL_STS: 'http://sts.example' })).toThrow(
+    expect(() => readSettings({ AWS_ENDPOINT_URL_STS: 'http://sts.example' }).settings).toThrow(
       /^Environment variable AWS_ENDPOINT_URL_STS must be an https:\/\/ URL\.$/,
     );
   });

@@ -10,7 +10,7 @@ import {
   type StsTiming,
 } from '../../../src/aws/sts.js';
 import { ActionError } from '../../../src/base/errors.js';
-import { recordingLogger } from '../../../src/base/logger.js';
+import { recordingLogger } from '../../helpers/logger.js';
 import { errorXml, startSts, type TestSts } from '../../fixtures/sts.js';
 
 const ROLE = 'arn:aws:iam::111122223333:role/deploy';

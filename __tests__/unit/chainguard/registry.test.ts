@@ -4,15 +4,23 @@ import { describe, expect, it } from 'vitest';
 import {
   currentDockerConfigDir,
   findOnPath,
-  loginToRegistry,
+  loginToRegistries,
   mergeDockerConfig,
   registryHost,
+  type RegistryDeps,
   type RunDocker,
 } from '../../../src/registry/login.js';
-import { createCredentialStore } from '../../../src/action/file-store.js';
+import { createFileStore } from '../../../src/action/file-store.js';
 import { runDocker as runDockerBounded } from '../../../src/registry/docker.js';
-import { recordingLogger } from '../../../src/base/logger.js';
+import { recordingLogger } from '../../helpers/logger.js';
 import { tempDir } from '../../helpers/temp.js';
+
+/** One Chainguard-style login (`_token` and the token), as the chainguard mode asks for it. */
+async function loginToRegistry(host: string, token: string, deps: RegistryDeps) {
+  const [login] = await loginToRegistries([{ host, username: '_token', password: token }], deps);
+  if (!login) throw new Error('no login');
+  return login;
+}
 
 const auth = (token: string) => Buffer.from(`_token:${token}`).toString('base64');
 
@@ -74,7 +82,9 @@ describe('mergeDockerConfig', () => {
     ],
   ])('%s', (_name, existing, expected) => {
     const copy = structuredClone(existing);
-    expect(mergeDockerConfig(existing, 'cgr.dev', 't')).toEqual(expected);
+    expect(
+      mergeDockerConfig(existing, [{ host: 'cgr.dev', username: '_token', password: 't' }]),
+    ).toEqual(expected);
     expect(existing).toEqual(copy); // the input is not modified
   });
 });
@@ -116,7 +126,7 @@ describe('loginToRegistry', () => {
     const deps = {
       env,
       logger,
-      files: createCredentialStore(env, (d) => created.push(d)),
+      files: createFileStore(env, (d) => created.push(d)),
       saveState: (name: string, value: string) => {
         state[name] = value;
       },

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exchangeToken, parseExchange } from '../../../src/chainguard/sts.js';
 import { ActionError } from '../../../src/base/errors.js';
 import { createHttpClient } from '../../../src/net/http.js';
-import { recordingLogger } from '../../../src/base/logger.js';
+import { recordingLogger } from '../../helpers/logger.js';
 import { decodeClaims } from '../../../src/oidc/claims.js';
 import { startChainguardSts, type ChainguardSts } from '../../fixtures/chainguard-sts.js';
 import { startIssuer, type Issuer } from '../../fixtures/issuer.js';

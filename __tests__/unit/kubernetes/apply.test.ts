@@ -1,8 +1,9 @@
 // The apply engine against a small in-memory fake of the calls it makes (get, apply): discovery
 // mapping, order, namespace rules, outcomes, and the explanations of refusals.
 import { describe, expect, it } from 'vitest';
+import { explainUnauthorized } from '../../../src/kubernetes/sources/kubeconfig/explain.js';
 import { ActionError } from '../../../src/base/errors.js';
-import { recordingLogger } from '../../../src/base/logger.js';
+import { recordingLogger } from '../../helpers/logger.js';
 import { prepareApply, type ApplyClient } from '../../../src/kubernetes/apply/apply.js';
 import { assignImagesInManifests } from '../../../src/kubernetes/apply/assignments.js';
 import { definedKinds, isEstablished } from '../../../src/kubernetes/apply/crd.js';
@@ -147,6 +148,7 @@ function request(client: FakeApply, objects: ManifestObject[], more: Partial<Obj
       logger,
       claims,
       impersonation: undefined,
+      unauthorized: (doing: string) => explainUnauthorized(doing, claims),
       crdPollMs: 1,
       crdTimeoutMs: 2000,
       ...more,
@@ -447,6 +449,7 @@ describe('explanations', () => {
     impersonation: user ? { user } : undefined,
     claims,
     namespace: 'demo',
+    unauthorized: (doing: string) => explainUnauthorized(doing, claims),
   });
 
   it.each([

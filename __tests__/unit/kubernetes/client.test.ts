@@ -1,12 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ActionError } from '../../../src/base/errors.js';
-import {
-  KubeApiError,
-  KubeClient,
-  KubeNetworkError,
-} from '../../../src/kubernetes/api/client.js';
+import { KubeApiError, KubeClient, KubeNetworkError } from '../../../src/kubernetes/api/client.js';
 import { impersonationOf } from '../../../src/kubernetes/cluster/impersonation.js';
-import { recordingLogger } from '../../../src/base/logger.js';
+import { recordingLogger } from '../../helpers/logger.js';
 import {
   event,
   fakeToken,

@@ -5,7 +5,7 @@ import {
   ClusterConnection,
   type ClusterTarget,
 } from '../../../src/kubernetes/cluster/connection.js';
-import { recordingLogger } from '../../../src/base/logger.js';
+import { recordingLogger } from '../../helpers/logger.js';
 import { fakeToken, sendJson, startLoopback, type Loopback } from './loopback.js';
 
 let server: Loopback | undefined;

@@ -2,10 +2,11 @@
 // `workloads`, rolled back by re-applying the pod template they had before (or not at all when the
 // apply created them). A small fake of the calls the deploy makes.
 import { describe, expect, it } from 'vitest';
-import { recordingLogger } from '../../../src/base/logger.js';
+import { explainUnauthorized } from '../../../src/kubernetes/sources/kubeconfig/explain.js';
+import { recordingLogger } from '../../helpers/logger.js';
 import type { AppliedWorkload } from '../../../src/kubernetes/apply/apply.js';
 import type { Query, WatchEnd } from '../../../src/kubernetes/api/client.js';
-import { deploy } from '../../../src/kubernetes/workloads/deploy.js';
+import { deploy } from '../../helpers/deploy.js';
 import type { ObjectList, Workload } from '../../../src/kubernetes/api/objects.js';
 
 const claims = {
@@ -91,7 +92,7 @@ function run(cluster: FakeCluster, workload: AppliedWorkload, rollback = true) {
     applied: [workload],
     rolloutTimeoutMs: 2000,
     rollbackOnFailure: rollback,
-    claims,
+    explainUnauthorized: (doing) => explainUnauthorized(doing, claims),
     env: {},
     logger: recordingLogger(),
     waitTuning: { backoff: { baseDelayMs: 5, maxDelayMs: 10 }, watchTimeoutSeconds: () => 1 },
@@ -156,7 +157,7 @@ describe('deploy of applied workloads', () => {
       dryRun: true,
       rolloutTimeoutMs: 2000,
       rollbackOnFailure: false,
-      claims,
+      explainUnauthorized: (doing) => explainUnauthorized(doing, claims),
       env: {},
       logger: recordingLogger(),
     });

@@ -1,12 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { explainUnauthorized } from '../../../src/kubernetes/sources/kubeconfig/explain.js';
 import { parseAllDocuments } from 'yaml';
 import { ActionError } from '../../../src/base/errors.js';
-import type { ImageAssignment, WorkloadRef } from '../../../src/action/inputs.js';
 import { KubeClient } from '../../../src/kubernetes/api/client.js';
-import { deploy } from '../../../src/kubernetes/workloads/deploy.js';
-import { recordingLogger } from '../../../src/base/logger.js';
+import { deploy } from '../../helpers/deploy.js';
+import { recordingLogger } from '../../helpers/logger.js';
 import { deployment, startFakeApi, statefulSet, type FakeApi } from './fake-api.js';
 import { fakeToken } from './loopback.js';
+import { type ImageAssignment, type WorkloadRef } from '../../../src/kubernetes/workloads/refs.js';
 
 const DEPLOYMENTS = '/apis/apps/v1/namespaces/demo/deployments';
 const STATEFULSETS = '/apis/apps/v1/namespaces/demo/statefulsets';
@@ -59,7 +60,7 @@ function run(
     images,
     rolloutTimeoutMs: options.timeoutMs ?? 5000,
     rollbackOnFailure: options.rollback ?? false,
-    claims,
+    explainUnauthorized: (doing) => explainUnauthorized(doing, claims),
     env: { GITHUB_REPOSITORY: 'org/app', GITHUB_SHA: 'abc123', GITHUB_RUN_ID: '42' },
     logger,
     waitTuning: { backoff: { baseDelayMs: 10, maxDelayMs: 50 }, watchTimeoutSeconds: () => 300 },

@@ -1,13 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { explainUnauthorized } from '../../../src/kubernetes/sources/kubeconfig/explain.js';
 import { parseAllDocuments } from 'yaml';
 import { ActionError } from '../../../src/base/errors.js';
 import { KubeApiError } from '../../../src/kubernetes/api/client.js';
-import {
-  explainForbidden,
-  explainUnauthorized,
-  parseForbidden,
-  rbacYaml,
-} from '../../../src/kubernetes/explain.js';
+import { explainForbidden, parseForbidden, rbacYaml } from '../../../src/kubernetes/explain.js';
 
 describe('parseForbidden', () => {
   it.each([

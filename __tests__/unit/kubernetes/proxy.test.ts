@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ActionError } from '../../../src/base/errors.js';
 import { KubeClient, KubeNetworkError } from '../../../src/kubernetes/api/client.js';
 import { exempt, proxyFor } from '../../../src/kubernetes/cluster/proxy.js';
-import { recordingLogger } from '../../../src/base/logger.js';
+import { recordingLogger } from '../../helpers/logger.js';
 import { startProxy, type TestProxy } from '../../fixtures/proxy.js';
 import { sendJson, startLoopback, type Loopback } from './loopback.js';
 

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { KubeApiError, KubeClient } from '../../../src/kubernetes/api/client.js';
 import type { Workload } from '../../../src/kubernetes/api/objects.js';
 import { waitForRollout, type WaitRequest } from '../../../src/kubernetes/workloads/rollout.js';
-import { recordingLogger } from '../../../src/base/logger.js';
+import { recordingLogger } from '../../helpers/logger.js';
 import {
   event,
   fakeToken,

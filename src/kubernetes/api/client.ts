@@ -61,7 +61,6 @@ export interface KubeClientOptions {
   now?: () => number;
 }
 
-
 export class KubeClient {
   private token: string;
   private tokenExp: number;

@@ -42,10 +42,8 @@ export class KubeNetworkError extends Error {
   }
 }
 
-
 /** A proxy's refusal of the tunnel (hpagent's `Bad response: 407`): the status, else undefined. */
 function proxyRefusal(cause: Error): number | undefined {
   const m = /^Bad response: (\d{3})$/.exec(cause.message);
   return m ? Number(m[1]) : undefined;
 }
-

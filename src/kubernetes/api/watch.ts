@@ -116,4 +116,3 @@ export function readLimited(
     response.once('close', done);
   });
 }
-

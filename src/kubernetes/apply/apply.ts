@@ -1,5 +1,4 @@
 import { ActionError } from '../../base/errors.js';
-import type { WorkloadKind } from '../../action/inputs.js';
 import type { Logger } from '../../base/logger.js';
 import { sleep } from '../../net/retry.js';
 import type { Claims } from '../../oidc/claims.js';
@@ -16,6 +15,7 @@ import { applyLine, applyOutcome, type ApplyOutcome } from './outcome.js';
 import { isNamespace } from './order.js';
 import { planObjects, type PlannedObject } from './plan.js';
 import type { AccessNeed } from './rbac.js';
+import { type WorkloadKind } from '../workloads/refs.js';
 
 /** The calls an apply makes; KubeClient has them, tests pass their own. */
 export interface ApplyClient extends DiscoveryClient {
@@ -33,7 +33,7 @@ export interface ApplyRequest {
   claims: Claims;
   impersonation: Impersonation | undefined;
   /** Explains a 401 of a token that is not the ID token (EKS). */
-  unauthorized?: ((doing: string) => ActionError) | undefined;
+  unauthorized: (doing: string) => ActionError;
   /** How long to wait for a CRD of the manifests to be established (default 60 s). */
   crdTimeoutMs?: number;
   /** Pause between reads of a CRD that is not established yet (default 250 ms). */
@@ -104,7 +104,6 @@ export async function prepareApply(request: ApplyRequest): Promise<ApplyPlan> {
       : explainApiError(error, doing, {
           namespace: request.defaultNamespace,
           kinds: [],
-          claims: request.claims,
           unauthorized: request.unauthorized,
         });
   };

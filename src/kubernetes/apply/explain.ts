@@ -49,8 +49,8 @@ export interface ApplyErrorContext {
   claims: Claims;
   /** The namespace of the run, for errors that are not about an object. */
   namespace: string;
-  /** Explains a 401 of a token that is not the ID token (EKS). */
-  unauthorized?: ((doing: string) => ActionError) | undefined;
+  /** The cluster source's explanation of a 401. */
+  unauthorized: (doing: string) => ActionError;
 }
 
 /**
@@ -70,7 +70,6 @@ export function explainApplyError(
     return explainApiError(error, `${doing} ${object.display}`, {
       namespace: context.namespace,
       kinds: [],
-      claims: context.claims,
       unauthorized: context.unauthorized,
     });
   }
@@ -81,7 +80,6 @@ export function explainApplyError(
     return explainApiError(error, `${doing} ${object.display}`, {
       namespace: context.namespace,
       kinds: [],
-      claims: context.claims,
       unauthorized: context.unauthorized,
     });
   }

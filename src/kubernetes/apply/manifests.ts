@@ -15,10 +15,10 @@ import {
   type ScalarTag,
 } from 'yaml';
 import { ActionError } from '../../base/errors.js';
-import { isDnsLabel } from '../../action/inputs.js';
 import { foreign } from '../../base/untrusted.js';
 import { YAML11_BOOLEANS } from '../kubeconfig.js';
 import { replaceImages, type ImageReplacement } from './images.js';
+import { isDnsLabel } from '../../base/validate.js';
 
 export interface ManifestObject {
   /** Workspace-relative path, for messages ("deploy/web.yaml"). */

@@ -82,7 +82,9 @@ export class ClusterConnection {
       };
       // proxyFor (proxy.ts): the kubeconfig's proxy-url, else HTTPS_PROXY unless NO_PROXY or
       // loopback; an http:// proxy that tunnels TLS with CONNECT.
-      const agent = this.proxy ? new HttpsProxyAgent({ ...tls, proxy: this.proxy }) : new Agent(tls);
+      const agent = this.proxy
+        ? new HttpsProxyAgent({ ...tls, proxy: this.proxy })
+        : new Agent(tls);
       const transport = new ClusterTransport(agent);
       if (this.closed) transport.close();
       return transport;

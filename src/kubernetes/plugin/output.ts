@@ -1,5 +1,5 @@
-// What both credential plugins (credential.ts, credential-eks.ts) share: their stderr logger,
-// their deadline and the ExecCredential they write.
+// What the credential plugin (run.ts) writes and logs: its stderr logger, its deadline and the
+// ExecCredential.
 import type { Logger } from '../../base/logger.js';
 import { DEFAULT_TOKEN_POLICY } from '../../oidc/token.js';
 import { foreign } from '../../base/untrusted.js';

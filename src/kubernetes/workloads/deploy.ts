@@ -1,8 +1,6 @@
 import { ActionError, formatError } from '../../base/errors.js';
-import type { ImageAssignment, WorkloadRef } from '../../action/inputs.js';
 import type { Logger } from '../../base/logger.js';
 import type { Backoff } from '../../net/retry.js';
-import type { Claims } from '../../oidc/claims.js';
 import type { AppliedWorkload } from '../apply/apply.js';
 import { KubeApiError, type Query } from '../api/client.js';
 import { diagnose, type Diagnosis } from './diagnose.js';
@@ -12,6 +10,7 @@ import type { ContainerChange, WorkloadOutcome, WorkloadResult } from './result.
 import { waitForRollout, type WaitOutcome, type WatchingClient } from './rollout.js';
 import { changeCause, imagePatch, isUnchanged, planImages, reverseChanges } from './set-image.js';
 import { foreign, markdownLiteral } from '../../base/untrusted.js';
+import { type ImageAssignment, type WorkloadRef } from './refs.js';
 
 export interface DeployClient extends WatchingClient {
   get<T>(path: string, query?: Query): Promise<T>;
@@ -26,9 +25,8 @@ export interface DeployRequest {
   /** 0: patch and report without waiting. */
   rolloutTimeoutMs: number;
   rollbackOnFailure: boolean;
-  claims: Claims;
-  /** The 401 explanation when the token is not the ID token (EKS). */
-  explainUnauthorized?: (doing: string) => ActionError;
+  /** The cluster source's explanation of a 401. */
+  explainUnauthorized: (doing: string) => ActionError;
   /** GITHUB_REPOSITORY, GITHUB_SHA, GITHUB_RUN_ID for the change-cause annotation. */
   env: NodeJS.ProcessEnv;
   logger: Logger;
@@ -62,12 +60,7 @@ interface Planned {
  * `kubectl set image` + `kubectl rollout status --timeout` for every workload, with the checks
  * kubectl lacks: every workload and container is validated before anything is patched, a
  * failed rollout is diagnosed and, if asked, rolled back. API refusals become explanations.
- */
-export async function deploy(request: DeployRequest): Promise<DeployResult> {
-  return (await prepareDeploy(request))(request.applied ?? []);
-}
-
-/**
+ *
  * The deploy in two halves: this one reads every workload and matches the images (nothing
  * changes, so it can run before a manifest apply); the function it returns patches and waits,
  * together with the workloads that apply changed.
@@ -81,7 +74,6 @@ export async function prepareDeploy(
       explainApiError(error, doing, {
         namespace: request.namespace,
         kinds,
-        claims: request.claims,
         unauthorized: request.explainUnauthorized,
       });
   };

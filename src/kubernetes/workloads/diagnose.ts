@@ -1,4 +1,3 @@
-import type { WorkloadKind } from '../../action/inputs.js';
 import { KubeApiError, type Query } from '../api/client.js';
 import { parseForbidden } from '../explain.js';
 import type {
@@ -11,6 +10,7 @@ import type {
 } from '../api/objects.js';
 import type { ContainerChange } from './result.js';
 import { foreign, foreignMarkdown, markdownLiteral } from '../../base/untrusted.js';
+import { type WorkloadKind } from './refs.js';
 
 export interface Diagnosis {
   /** For the log, one finding per line; every field from the cluster passed through `foreign`. */

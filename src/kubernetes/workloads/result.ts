@@ -1,7 +1,4 @@
-import type { EksResult } from '../sources/eks/session.js';
-import type { WorkloadKind } from '../../action/inputs.js';
-import type { AppliedObject } from '../apply/apply.js';
-import type { KubeTarget } from '../kubeconfig.js';
+import type { WorkloadKind } from './refs.js';
 
 /**
  * `patched`: rollout-timeout 0, so the rollout was not awaited. `dry-run`: the patch was sent
@@ -38,19 +35,4 @@ export interface WorkloadResult {
   seconds: number;
   /** kubectl's last status line, or the reason it failed. */
   message: string;
-}
-
-export interface KubernetesResult {
-  mode: 'kubernetes';
-  kubeconfigPath: string;
-  target: KubeTarget;
-  credentials: 'static' | 'refresh';
-  /** Present when workloads were given. */
-  workloads: WorkloadResult[] | undefined;
-  /** Present when manifests were given: every object applied, in the order applied. */
-  applied?: AppliedObject[] | undefined;
-  /** Markdown diagnosis of a failed rollout, for the summary. */
-  diagnosis: string | undefined;
-  /** eks-cluster: the cluster and the assumed role (AWS outputs and exports). */
-  eks?: EksResult;
 }

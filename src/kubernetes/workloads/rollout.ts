@@ -1,4 +1,3 @@
-import type { WorkloadKind } from '../../action/inputs.js';
 import type { Logger } from '../../base/logger.js';
 import { retryDelay, sleep, type Backoff } from '../../net/retry.js';
 import {
@@ -17,6 +16,7 @@ import {
   type Workload,
 } from '../api/objects.js';
 import { foreign } from '../../base/untrusted.js';
+import { type WorkloadKind } from './refs.js';
 
 /**
  * Where a rollout stands, as `kubectl rollout status` judges it: `done` ends the wait with

@@ -1,25 +1,20 @@
-import type { ChainguardSettings } from '../../action/inputs.js';
-import type { ModeContext } from '../contract.js';
-import { loginToRegistry, registryHost, type RunDocker } from '../../registry/login.js';
+import { report, type Report } from '../../base/report.js';
+import { foreign, foreignMarkdown as md } from '../../base/untrusted.js';
 import { exchangeToken } from '../../chainguard/sts.js';
-import { foreign } from '../../base/untrusted.js';
+import {
+  loginToRegistries,
+  registryHost,
+  type RegistryLogin,
+  type RunDocker,
+} from '../../registry/login.js';
+import type { ModeContext, PreparedMode } from '../contract.js';
+import type { ChainguardSettings } from './settings.js';
 
-export interface RegistryLogin {
-  host: string;
-  /** docker: `docker login`; docker-config: an auth entry in a Docker config under RUNNER_TEMP. */
-  via: 'docker' | 'docker-config';
-  /** The DOCKER_CONFIG directory to export, for `docker-config`. */
-  dockerConfig: string | undefined;
-}
+/** The username of a registry login with a Chainguard token. */
+export const CHAINGUARD_REGISTRY_USERNAME = '_token';
 
-export interface ChainguardResult {
-  mode: 'chainguard';
-  token: string;
-  /** ISO 8601. */
-  expiration: string;
-  identity: string;
-  audience: string;
-  registry: RegistryLogin | undefined;
+export function prepare(settings: ChainguardSettings): Promise<PreparedMode> {
+  return Promise.resolve({ run: (ctx: ModeContext) => runChainguard(settings, ctx) });
 }
 
 /** Chainguard mode: the ID token -> a Chainguard token (STS exchange) -> optionally a registry login. */
@@ -27,7 +22,7 @@ export async function runChainguard(
   settings: ChainguardSettings,
   ctx: ModeContext,
   runDocker?: RunDocker,
-): Promise<ChainguardResult> {
+): Promise<Report> {
   const exchanged = await exchangeToken({
     issuer: settings.issuer,
     idToken: ctx.token,
@@ -45,25 +40,33 @@ export async function runChainguard(
   if (settings.registryLogin) {
     const host = registryHost(settings.chainguardAudience);
     if (host) {
-      registry = await loginToRegistry(host, exchanged.token, {
-        env: ctx.env,
-        logger: ctx.logger,
-        files: ctx.files,
-        saveState: ctx.saveState,
-        ...(runDocker ? { runDocker } : {}),
-      });
+      [registry] = await loginToRegistries(
+        [{ host, username: CHAINGUARD_REGISTRY_USERNAME, password: exchanged.token }],
+        {
+          env: ctx.env,
+          logger: ctx.logger,
+          files: ctx.files,
+          saveState: ctx.saveState,
+          ...(runDocker ? { runDocker } : {}),
+        },
+      );
     } else {
       ctx.logger.info(
         `No registry login: "chainguard-audience" ${foreign(settings.chainguardAudience)} is not a registry host (registry tokens use aud cgr.dev).`,
       );
     }
   }
-  return {
-    mode: 'chainguard',
-    token: exchanged.token,
-    expiration: exchanged.expiration,
-    identity: settings.identity,
-    audience: settings.chainguardAudience,
-    registry,
-  };
+  return report({
+    outputs: [
+      ['chainguard-token', exchanged.token],
+      ['chainguard-token-expiration', exchanged.expiration],
+    ],
+    exports: registry ? [['DOCKER_CONFIG', registry.dockerConfig]] : [],
+    rows: [
+      ['identity', md(settings.identity)],
+      ['audience', md(settings.chainguardAudience)],
+      ['expires', md(exchanged.expiration)],
+      ['registry', registry ? `${md(registry.host)} (${md(registry.via)})` : 'no login'],
+    ],
+  });
 }

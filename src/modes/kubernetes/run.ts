@@ -1,39 +1,36 @@
-import * as core from '@actions/core';
+// The kubernetes mode's run, loaded only when it runs: the cluster from its source, a kubeconfig
+// for it, and the deploy (manifests, images, rollouts) when one was asked for.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { EksAuth } from '../../kubernetes/sources/eks/session.js';
 import { ActionError } from '../../base/errors.js';
-import type { EksSource, KubeconfigSource, KubernetesSettings } from '../../action/inputs.js';
-import type { ModeContext, PreparedMode } from '../contract.js';
 import type { Logger } from '../../base/logger.js';
+import { foreign } from '../../base/untrusted.js';
 import { KubeClient } from '../../kubernetes/api/client.js';
-import type { ClusterConnection } from '../../kubernetes/cluster/connection.js';
 import { prepareApply, type ApplyResult } from '../../kubernetes/apply/apply.js';
 import { assignImagesInManifests } from '../../kubernetes/apply/assignments.js';
 import type { ManifestObject } from '../../kubernetes/apply/manifests.js';
-import { prepareDeploy, type DeployResult } from '../../kubernetes/workloads/deploy.js';
+import type { ClusterConnection } from '../../kubernetes/cluster/connection.js';
 import { impersonationOf, type Impersonation } from '../../kubernetes/cluster/impersonation.js';
+import { describeProxy, proxyFor } from '../../kubernetes/cluster/proxy.js';
 import {
   planKubeconfig,
   renderKubeconfig,
+  type ClusterSpec,
   type KubeCredential,
   type KubeconfigPlan,
 } from '../../kubernetes/kubeconfig.js';
-import { describeProxy, proxyFor } from '../../kubernetes/cluster/proxy.js';
-import type { KubernetesResult } from '../../kubernetes/workloads/result.js';
-import { foreign } from '../../base/untrusted.js';
-
-export type { KubernetesResult } from '../../kubernetes/workloads/result.js';
+import { PLUGIN_SOURCE_ENV, type ClusterAccess } from '../../kubernetes/sources/contract.js';
+import { prepareDeploy, type DeployResult } from '../../kubernetes/workloads/deploy.js';
+import type { ModeContext, PrepareDeps, PreparedMode } from '../contract.js';
+import { kubernetesReport, type KubernetesResult } from './report.js';
+import type { KubernetesSettings } from './settings.js';
 
 /**
  * The bundled exec credential plugin, dist/credential.js beside the entry the runner started.
  * (Derived from argv, not import.meta.url, which the bundler would rewrite into an asset.)
  */
-export function credentialPluginPath(
-  entry: string = process.argv[1] ?? '',
-  file: 'credential.js' | 'credential-eks.js' = 'credential.js',
-): string {
-  const path = join(dirname(entry), file);
+export function credentialPluginPath(entry: string = process.argv[1] ?? ''): string {
+  const path = join(dirname(entry), 'credential.js');
   if (!existsSync(path)) {
     throw new ActionError(
       'kubeconfig-credentials: refresh needs the bundled credential plugin (dist/credential.js), which is missing.',
@@ -44,40 +41,56 @@ export function credentialPluginPath(
 }
 
 /**
- * Kubernetes mode, first half: checks the kubeconfig and picks its context, and reads and checks
- * the manifests, before the ID token is requested, so bad input costs no request; with workloads
- * or manifests to deploy, connects to the cluster while the token is requested. Returns the
- * second half.
+ * Kubernetes mode, first half, before the ID token is requested, so bad input costs no request:
+ * the source's checks and what it knows of the cluster (a kubeconfig: its context is picked and
+ * checked), the manifests read and checked; with a deploy to do, the cluster client loads (and,
+ * when the cluster is known, connects) while the token is requested.
  */
-export async function prepareKubernetes(
+export async function prepare(
   settings: KubernetesSettings,
-  logger: Logger,
-  env: NodeJS.ProcessEnv,
-  /** Masks a Secret's values of the manifests before anything can print them. */
-  mask: (secret: string) => void = core.setSecret,
-): Promise<PreparedMode<KubernetesResult>> {
-  const { source } = settings;
-  if (source.kind === 'eks') {
-    if (settings.credentials === 'refresh') credentialPluginPath(undefined, 'credential-eks.js');
-    const manifests =
-      settings.manifests.length > 0 ? await loadManifests(settings, env, mask) : undefined;
-    return prepareEks(settings, source, manifests, logger, env);
-  }
-  const plan = planFor(settings, source, logger);
+  deps: PrepareDeps,
+): Promise<PreparedMode> {
+  const source = await settings.source.prepare(deps.logger);
+  const known = source.cluster && planFor(settings, source.cluster, deps.logger);
   const pluginPath = settings.credentials === 'refresh' ? credentialPluginPath() : undefined;
-  const manifests =
-    settings.manifests.length > 0 ? await loadManifests(settings, env, mask) : undefined;
-  return onCluster(settings, plan, pluginPath, manifests, env, undefined);
+  const manifests = settings.manifests.length > 0 ? await loadManifests(settings, deps) : undefined;
+  const deploys = settings.workloads.length > 0 || manifests !== undefined;
+  let cluster: Cluster | undefined;
+  return {
+    // The cluster client (@kubernetes/client-node, its own chunk) compiles while the token is
+    // requested, instead of delaying the request; with the cluster known, it also connects.
+    whileTokenIsRequested: () => {
+      source.whileTokenIsRequested?.();
+      if (!deploys) return;
+      if (known) cluster ??= clusterOf(known, deps.env);
+      else import('../../kubernetes/cluster/connection.js').catch(() => undefined);
+    },
+    run: async (ctx) => {
+      const access = await source.open({ ...ctx, namespace: settings.namespace });
+      const plan = known ?? planFor(settings, access.cluster, ctx.logger);
+      if (deploys) cluster ??= clusterOf(plan, ctx.env);
+      const result = await runOnCluster(
+        settings,
+        plan,
+        access,
+        pluginPath,
+        cluster,
+        manifests,
+        ctx,
+      );
+      return kubernetesReport(result, access.report);
+    },
+  };
 }
 
 function planFor(
   settings: KubernetesSettings,
-  source: KubeconfigSource,
+  cluster: ClusterSpec,
   logger: Logger,
 ): KubeconfigPlan {
   return planKubeconfig(
     {
-      source,
+      source: cluster,
       context: settings.context,
       namespace: settings.namespace,
       user: settings.user,
@@ -87,39 +100,24 @@ function planFor(
   );
 }
 
-/** The cluster half of a prepared run: a connection made while the token is requested. */
-function onCluster(
-  settings: KubernetesSettings,
-  plan: KubeconfigPlan,
-  pluginPath: string | undefined,
-  manifests: ManifestObject[] | undefined,
-  env: NodeJS.ProcessEnv,
-  eks: EksAuth | undefined,
-): PreparedMode<KubernetesResult> {
-  let cluster: Cluster | undefined;
-  if (settings.workloads.length > 0 || manifests !== undefined) {
-    // The deploy talks to the same cluster as the kubeconfig, as its user, with the token itself
-    // (also in refresh mode: the plugin would only fetch the same token again).
-    const proxy = proxyFor(new URL(plan.target.server), env, plan.cluster['proxy-url']);
-    const impersonation = impersonationOf(plan.userKeep);
-    // The cluster client (@kubernetes/client-node, its own chunk of ~0.5 MB) is loaded once the
-    // ID token request is on its way, so that compiling it overlaps the wait for the token
-    // instead of delaying the request; a run that was not told (tests) loads it when it starts.
-    let connection: Promise<ClusterConnection> | undefined;
-    const connect = () => {
-      connection ??= import('../../kubernetes/cluster/connection.js').then(
-        ({ ClusterConnection }) => new ClusterConnection(plan.target, proxy?.url, impersonation),
-      );
-      connection.catch(() => undefined);
-      return connection;
-    };
-    cluster = { proxy, impersonation, connect };
-  }
-  return {
-    run: (ctx) => runKubernetes(settings, plan, pluginPath, cluster, manifests, ctx, eks),
-    // Loading the client (and building its KubeConfig) overlaps the wait for the token.
-    whileTokenIsRequested: () => void cluster?.connect(),
-  };
+interface Cluster {
+  proxy: ReturnType<typeof proxyFor>;
+  impersonation: Impersonation;
+  connection: Promise<ClusterConnection>;
+}
+
+/**
+ * The deploy talks to the same cluster as the kubeconfig, as its user, with the source's token
+ * (also in refresh mode: the plugin would only mint the same again).
+ */
+function clusterOf(plan: KubeconfigPlan, env: NodeJS.ProcessEnv): Cluster {
+  const proxy = proxyFor(new URL(plan.target.server), env, plan.cluster['proxy-url']);
+  const impersonation = impersonationOf(plan.userKeep);
+  const connection = import('../../kubernetes/cluster/connection.js').then(
+    ({ ClusterConnection }) => new ClusterConnection(plan.target, proxy?.url, impersonation),
+  );
+  connection.catch(() => undefined);
+  return { proxy, impersonation, connection };
 }
 
 /**
@@ -128,40 +126,34 @@ function onCluster(
  */
 async function loadManifests(
   settings: KubernetesSettings,
-  env: NodeJS.ProcessEnv,
-  mask: (secret: string) => void,
+  deps: PrepareDeps,
 ): Promise<ManifestObject[]> {
   const { readManifests } = await import('../../kubernetes/apply/manifests.js');
   return readManifests({
     patterns: settings.manifests,
-    workspace: env['GITHUB_WORKSPACE'] || process.cwd(),
+    workspace: deps.env['GITHUB_WORKSPACE'] || process.cwd(),
     imageReplacements: settings.imageReplacements,
-    mask,
+    // A Secret's values are masked before anything can print them.
+    mask: deps.mask,
   });
 }
 
-interface Cluster {
-  proxy: ReturnType<typeof proxyFor>;
-  impersonation: Impersonation;
-  connect: () => Promise<ClusterConnection>;
-}
-
 /**
- * Kubernetes mode, second half: writes a kubeconfig whose user carries the ID token (or a plugin
- * that re-mints it), then deploys the workloads when any were given.
+ * Kubernetes mode, second half: writes a kubeconfig whose user carries the source's token (or a
+ * plugin that re-mints it), then deploys when something was given to deploy.
  */
-async function runKubernetes(
+async function runOnCluster(
   settings: KubernetesSettings,
   plan: KubeconfigPlan,
+  access: ClusterAccess,
   pluginPath: string | undefined,
   cluster: Cluster | undefined,
   manifests: ManifestObject[] | undefined,
   ctx: ModeContext,
-  eks: EksAuth | undefined,
 ): Promise<KubernetesResult> {
   const credential: KubeCredential =
     pluginPath === undefined
-      ? { kind: 'static', token: eks?.token ?? ctx.token }
+      ? { kind: 'static', token: access.credential.token }
       : {
           kind: 'refresh',
           command: process.execPath,
@@ -170,7 +162,10 @@ async function runKubernetes(
             ...(ctx.audience === undefined
               ? []
               : [{ name: 'OIDC_DEPLOY_AUDIENCE', value: ctx.audience }]),
-            ...(eks?.pluginEnv ?? []),
+            ...(settings.source.hasPlugin
+              ? [{ name: PLUGIN_SOURCE_ENV, value: settings.source.name }]
+              : []),
+            ...access.pluginEnv,
           ],
         };
   const kubeconfigPath = ctx.files.write('kubeconfig.yaml', renderKubeconfig(plan, credential));
@@ -181,7 +176,6 @@ async function runKubernetes(
   );
 
   const result: KubernetesResult = {
-    mode: 'kubernetes',
     kubeconfigPath,
     target,
     credentials: settings.credentials,
@@ -197,10 +191,10 @@ async function runKubernetes(
   }
   const client = new KubeClient({
     target,
-    connection: cluster.connect(),
-    token: eks?.token ?? ctx.token,
-    tokenExp: eks?.tokenExp ?? ctx.claims.exp,
-    renewToken: eks?.renewToken ?? ctx.renewToken,
+    connection: cluster.connection,
+    token: access.credential.token,
+    tokenExp: access.credential.exp,
+    renewToken: access.credential.renew,
     impersonation: cluster.impersonation,
     logger: ctx.logger,
   });
@@ -222,7 +216,7 @@ async function runKubernetes(
           logger: ctx.logger,
           claims: ctx.claims,
           impersonation: cluster.impersonation,
-          unauthorized: eks?.explainUnauthorized,
+          unauthorized: access.explainUnauthorized,
         })
       : undefined;
     const deploying =
@@ -235,8 +229,7 @@ async function runKubernetes(
             rolloutTimeoutMs: settings.rolloutTimeoutMs,
             rollbackOnFailure: settings.rollbackOnFailure,
             dryRun: settings.dryRun,
-            claims: ctx.claims,
-            ...(eks ? { explainUnauthorized: eks.explainUnauthorized } : {}),
+            explainUnauthorized: access.explainUnauthorized,
             env: ctx.env,
             logger: ctx.logger,
           })
@@ -252,52 +245,4 @@ async function runKubernetes(
   } finally {
     client.close();
   }
-}
-
-// ---------------------------------------------------------------- EKS
-
-/**
- * eks-cluster: the server and CA come from EKS DescribeCluster, after the role is assumed with
- * the ID token, so nothing of the cluster is known before the token (the manifests are read
- * before it, as for any source). Then the same flow as a `server` source, authenticated with the
- * EKS token (src/aws/eks/).
- */
-function prepareEks(
-  settings: KubernetesSettings,
-  source: EksSource,
-  manifests: ManifestObject[] | undefined,
-  logger: Logger,
-  env: NodeJS.ProcessEnv,
-): PreparedMode<KubernetesResult> {
-  // SigV4 and the EKS calls load while the ID token is requested.
-  const module = import('../../kubernetes/sources/eks/session.js');
-  module.catch(() => undefined);
-  return {
-    run: async (ctx) => {
-      const session = await (await module).openEksSession(source, ctx, settings.namespace);
-      const plan = planFor(
-        settings,
-        {
-          kind: 'server',
-          server: session.cluster.endpoint,
-          certificateAuthorityData: session.cluster.certificateAuthorityData,
-        },
-        logger,
-      );
-      const pluginPath =
-        settings.credentials === 'refresh'
-          ? credentialPluginPath(undefined, 'credential-eks.js')
-          : undefined;
-      const prepared = onCluster(settings, plan, pluginPath, manifests, env, session.auth);
-      prepared.whileTokenIsRequested?.();
-      return { ...(await prepared.run(ctx)), eks: session.result };
-    },
-    // The cluster client's chunk compiles while the token is requested (the connection itself
-    // needs DescribeCluster's endpoint and CA first).
-    whileTokenIsRequested: () => {
-      if (settings.workloads.length > 0 || manifests !== undefined) {
-        import('../../kubernetes/cluster/connection.js').catch(() => undefined);
-      }
-    },
-  };
 }

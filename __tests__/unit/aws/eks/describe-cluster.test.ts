@@ -11,7 +11,7 @@ import {
   parseEksError,
 } from '../../../../src/kubernetes/sources/eks/describe-cluster.js';
 import { ActionError } from '../../../../src/base/errors.js';
-import { recordingLogger } from '../../../../src/base/logger.js';
+import { recordingLogger } from '../../../helpers/logger.js';
 
 const CA = Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n').toString(
   'base64',

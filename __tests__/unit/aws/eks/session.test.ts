@@ -1,14 +1,14 @@
-// openEksSession: the role assumed (test STS), the cluster described (a loopback EKS stand-in),
+// openEks (the EKS source's open): the role assumed (test STS), the cluster described (a loopback EKS stand-in),
 // the first token masked; renewal presigns again, and assumes the role again (with a fresh ID
 // token) only when the credentials are near their end.
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { openEksSession } from '../../../../src/kubernetes/sources/eks/session.js';
-import { decodeEksToken } from '../../../../src/kubernetes/sources/eks/token.js';
-import type { AwsSettings, EksSource } from '../../../../src/action/inputs.js';
-import { recordingLogger } from '../../../../src/base/logger.js';
-import type { ModeContext } from '../../../../src/modes/contract.js';
+import { openEks } from '../../../../src/kubernetes/sources/eks/driver.js';
+import type { EksSettings } from '../../../../src/kubernetes/sources/eks/settings.js';
+import type { SourceContext } from '../../../../src/kubernetes/sources/contract.js';
 import { startSts, type TestSts } from '../../../fixtures/sts.js';
+import { decodeEksToken } from '../../../helpers/eks.js';
+import { recordingLogger } from '../../../helpers/logger.js';
 
 const CA = Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n').toString(
   'base64',
@@ -41,12 +41,9 @@ beforeEach(() => {
   sts.requests.length = 0;
 });
 
-function source(durationSeconds: number): EksSource {
-  const aws: AwsSettings = {
-    mode: 'aws',
+function source(durationSeconds: number): EksSettings {
+  const role = {
     audience: 'sts.amazonaws.com',
-    showClaims: false,
-    verifyToken: false,
     roleArn: ROLE,
     partition: 'aws',
     accountId: '111122223333',
@@ -57,7 +54,7 @@ function source(durationSeconds: number): EksSource {
     maskAccountId: false,
     outputCredentials: false,
   };
-  return { kind: 'eks', cluster: 'demo', eksEndpoint: eksUrl, aws, exportAwsCredentials: true };
+  return { cluster: 'demo', eksEndpoint: eksUrl, role, exportAwsCredentials: true };
 }
 
 function context() {
@@ -77,25 +74,25 @@ function context() {
     logger: recordingLogger(),
     mask: (s: string) => masked.push(s),
     env: {},
-    saveState: () => {},
-  } as unknown as ModeContext;
+    namespace: undefined,
+  } satisfies SourceContext;
   return { ctx, masked, renewals: () => renewals };
 }
 
-describe('openEksSession', () => {
+describe('openEks', () => {
   it('assumes the role, describes the cluster, masks the first token; renewal presigns with the same credentials', async () => {
     const { ctx, masked, renewals } = context();
-    const session = await openEksSession(source(3600), ctx, 'web');
-    expect(session.cluster.endpoint).toBe('https://k8s.example');
-    expect(masked).toContain(session.auth.token);
-    const first = decodeEksToken(session.auth.token);
+    const session = await openEks(source(3600), { ...ctx, namespace: 'web' });
+    expect(session.described.endpoint).toBe('https://k8s.example');
+    expect(masked).toContain(session.credential.token);
+    const first = decodeEksToken(session.credential.token);
     expect(first.searchParams.get('X-Amz-Credential')).toMatch(/\/eu-west-1\/sts\/aws4_request$/);
     // 14 minutes after X-Amz-Date (the credentials last an hour).
-    expect(session.auth.tokenExp * 1000 - Date.now()).toBeGreaterThan(13 * 60_000);
-    expect(session.auth.tokenExp * 1000 - Date.now()).toBeLessThanOrEqual(14 * 60_000);
-    expect(session.auth.pluginEnv.map((e) => e.name)).toContain('OIDC_DEPLOY_EKS_STS_ENDPOINT');
+    expect(session.credential.exp * 1000 - Date.now()).toBeGreaterThan(13 * 60_000);
+    expect(session.credential.exp * 1000 - Date.now()).toBeLessThanOrEqual(14 * 60_000);
+    expect(session.pluginEnv.map((e) => e.name)).toContain('OIDC_DEPLOY_EKS_STS_ENDPOINT');
 
-    const renewed = await session.auth.renewToken();
+    const renewed = await session.credential.renew();
     expect(masked).toContain(renewed.token);
     expect(sts.requests).toHaveLength(1);
     expect(renewals()).toBe(0);
@@ -109,16 +106,16 @@ describe('openEksSession', () => {
     // The test STS makes credentials that end after durationSeconds: 60 s is within the margin.
     // (The first presign already finds them within the 5-minute margin: assumed twice. The
     // action's shortest session, 900 s, never is.)
-    const session = await openEksSession(source(60), ctx, undefined);
+    const session = await openEks(source(60), ctx);
     expect(sts.requests).toHaveLength(2);
     expect(renewals()).toBe(1);
-    expect(session.auth.tokenExp * 1000 - Date.now()).toBeLessThanOrEqual(60_000);
-    const renewed = await session.auth.renewToken();
+    expect(session.credential.exp * 1000 - Date.now()).toBeLessThanOrEqual(60_000);
+    const renewed = await session.credential.renew();
     expect(sts.requests).toHaveLength(3);
     expect(renewals()).toBe(2);
     expect(sts.requests.at(-1)?.params.get('WebIdentityToken')).toBe('renewed.id.token2');
     expect(decodeEksToken(renewed.token).searchParams.get('X-Amz-Credential')).not.toBe(
-      decodeEksToken(session.auth.token).searchParams.get('X-Amz-Credential'),
+      decodeEksToken(session.credential.token).searchParams.get('X-Amz-Credential'),
     );
   });
 });

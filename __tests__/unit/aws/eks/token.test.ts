@@ -6,12 +6,12 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import {
   createEksToken,
-  decodeEksToken,
   EKS_TOKEN_PREFIX,
   parseAmzDate,
   presignCallerIdentity,
   stsHostFor,
 } from '../../../../src/kubernetes/sources/eks/token.js';
+import { decodeEksToken } from '../../../helpers/eks.js';
 
 const run = promisify(execFile);
 const CREDENTIALS = {

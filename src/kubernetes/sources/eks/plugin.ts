@@ -1,12 +1,12 @@
-// The EKS credential plugin's work (src/credential-eks.ts, the exec command of a kubeconfig written
-// for eks-cluster): the fresh ID token assumes the role again, and a new EKS token is presigned with the
-// session, so a later kubectl works past the token's 15 minutes and the session's end with no
-// AWS keys in the job's environment.
+// The EKS source's half of the credential plugin (dist/credential.js with OIDC_DEPLOY_SOURCE=eks
+// in the kubeconfig's exec env): the fresh ID token assumes the role again, and a new EKS token is
+// presigned with the session, so a later kubectl works past the token's 15 minutes and the
+// session's end with no AWS keys in the job's environment.
 import { ActionError } from '../../../base/errors.js';
-import type { Logger } from '../../../base/logger.js';
 import { decodeClaims } from '../../../oidc/claims.js';
 import { explainRefusal } from '../../../aws/explain.js';
 import { assumeRoleWithWebIdentity, StsRefusal } from '../../../aws/sts.js';
+import type { MintRequest } from '../contract.js';
 import { PLUGIN_ENV } from './plugin-env.js';
 import { createEksToken } from './token.js';
 
@@ -14,13 +14,13 @@ import { createEksToken } from './token.js';
 const PLUGIN_STS_TIMING = { deadlineMs: 12_000, requestTimeoutMs: 6_000 };
 
 /** An EKS token and its expiry, made with the role the kubeconfig's exec env names. */
-export async function eksCredential(
-  env: NodeJS.ProcessEnv,
-  idToken: string,
-  audience: string,
-  logger: Logger,
-  renewIdToken: () => Promise<string>,
-): Promise<{ token: string; expiresAt: Date }> {
+export async function mint({
+  env,
+  idToken,
+  audience,
+  logger,
+  renewIdToken,
+}: MintRequest): Promise<{ token: string; expiresAt: Date }> {
   const read = (name: string): string => {
     const value = env[name];
     if (!value) {
@@ -56,7 +56,7 @@ export async function eksCredential(
       accountId: roleArn.split(':')[4] ?? '',
       region,
       durationSeconds,
-      audience,
+      audience: audience ?? '',
       claims: decodeClaims(idToken),
     });
   }

@@ -85,12 +85,6 @@ export function encodeEksToken(url: URL): string {
   return EKS_TOKEN_PREFIX + Buffer.from(url.href, 'utf8').toString('base64url');
 }
 
-/** The presigned URL inside an EKS token (for tests and the expiry). */
-export function decodeEksToken(token: string): URL {
-  if (!token.startsWith(EKS_TOKEN_PREFIX)) throw new Error('not an EKS token');
-  return new URL(Buffer.from(token.slice(EKS_TOKEN_PREFIX.length), 'base64url').toString('utf8'));
-}
-
 /** `20260129T201500Z` -> a Date. */
 export function parseAmzDate(value: string): Date {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);

@@ -1,10 +1,10 @@
-// runAws with the test STS: the result, the order of masking and logging, refusals explained.
+// openAwsSession (aws mode's run, the EKS source's first step) with the test STS: the result, the order of masking and logging, refusals explained.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runAws } from '../../../src/modes/aws/run.js';
+import { openAwsSession } from '../../../src/aws/assume-role.js';
 import { ActionError } from '../../../src/base/errors.js';
-import type { AwsSettings } from '../../../src/action/inputs.js';
 import type { ModeContext } from '../../../src/modes/contract.js';
 import { policiesIn, startSts, type TestSts } from '../../fixtures/sts.js';
+import { type AwsSettings } from '../../../src/modes/aws/index.js';
 
 let sts: TestSts;
 beforeAll(async () => {
@@ -62,13 +62,14 @@ function context(): ModeContext & { events: string[] } {
   };
 }
 
-describe('runAws', () => {
+const runAws = (s: AwsSettings, ctx: ModeContext) => openAwsSession(s, ctx.token, ctx.claims, ctx);
+
+describe('openAwsSession', () => {
   it('returns the assumed role, its account (5th ARN field), expiry and masked credentials', async () => {
     const ctx = context();
     const result = await runAws(settings(), ctx);
     const issued = sts.issued.at(-1);
     expect(result).toMatchObject({
-      mode: 'aws',
       region: 'eu-west-1',
       assumedRoleArn: 'arn:aws:sts::111122223333:assumed-role/deploy/oidc-deploy-org-app-42',
       accountId: '111122223333',

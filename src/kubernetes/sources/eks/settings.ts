@@ -1,0 +1,52 @@
+import { ActionError } from '../../../base/errors.js';
+import type { InputReader } from '../../../base/input-reader.js';
+import { printable } from '../../../base/untrusted.js';
+import { checkServiceUrl } from '../../../net/service-url.js';
+import { readAwsRole, type AwsRole } from '../../../aws/settings.js';
+
+export interface EksSettings {
+  cluster: string;
+  /** Explicit EKS API endpoint (input or AWS_ENDPOINT_URL_EKS); undefined: the regional one. */
+  eksEndpoint: string | undefined;
+  /** The role the EKS token is made with, read as aws mode reads it. */
+  role: AwsRole;
+  /** `eks-export-aws-credentials`: export the AWS variables as aws mode does. */
+  exportAwsCredentials: boolean;
+}
+
+// EKS's CreateCluster rule for a cluster name.
+const EKS_CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
+
+/** `eks-cluster` and what goes with it: the role (read as aws mode does) and the EKS endpoint. */
+export function readEksSettings(input: InputReader, env: NodeJS.ProcessEnv): EksSettings {
+  const cluster = input.text('eks-cluster');
+  if (!EKS_CLUSTER_NAME.test(cluster)) {
+    throw new ActionError(
+      `Input "eks-cluster" is "${printable(cluster)}", which is not an EKS cluster name.`,
+      'A cluster name is 1 to 100 letters, digits, "-" and "_", starting with a letter or digit (aws eks list-clusters lists them).',
+    );
+  }
+  if (!input.text('role-to-assume')) {
+    throw new ActionError(
+      'Input "eks-cluster" needs input "role-to-assume".',
+      'Give the ARN of the role the EKS token is made with, e.g. arn:aws:iam::123456789012:role/deploy (docs/aws.md, EKS).',
+    );
+  }
+  if (!input.text('aws-region')) {
+    throw new ActionError(
+      'Input "eks-cluster" needs input "aws-region".',
+      "Give the cluster's region, e.g. eu-west-1.",
+    );
+  }
+  const role = readAwsRole(input, env, undefined);
+  const endpointInput = input.text('eks-endpoint') || env['AWS_ENDPOINT_URL_EKS']?.trim() || '';
+  const endpointName = input.text('eks-endpoint') ? 'eks-endpoint' : 'AWS_ENDPOINT_URL_EKS';
+  return {
+    cluster,
+    eksEndpoint: endpointInput
+      ? checkServiceUrl(endpointName, endpointInput, 'The session token travels to it')
+      : undefined,
+    role,
+    exportAwsCredentials: input.boolean('eks-export-aws-credentials', true),
+  };
+}

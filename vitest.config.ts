@@ -21,6 +21,8 @@ export default defineConfig({
           include: ['__tests__/e2e/**/*.test.ts'],
           environment: 'node',
           setupFiles,
+          // The bundle of the current source, built once per source state (never a stale dist/).
+          globalSetup: ['__tests__/helpers/current-dist.ts'],
           testTimeout: 120_000,
           hookTimeout: 60_000,
           // Real peers (kubectl, moto, aws) are processes of their own: don't oversubscribe 2 cores.

@@ -5,7 +5,8 @@
 // The run gets a temp dir of its own (TMPDIR for every process it starts, the runner's children
 // included): other processes on the machine, another `npm test` among them, create directories
 // with the same prefixes at the same time, so only this run's own temp dir tells what it left.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { currentDist } from './dist-cache.mjs';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -47,28 +48,21 @@ step('lint', bin('eslint'), ['.']);
 step('format', bin('prettier'), ['--check', '.']);
 
 console.log('\n== dist/ is what `npm run build` produces');
-const fresh = mkdtempSync(join(runTemp, 'oidc-deploy-dist-'));
-try {
-  execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs'), fresh], {
-    cwd: root,
-    stdio: 'inherit',
-  });
-  const stale = compareDirs(join(root, 'dist'), fresh);
-  if (stale.length > 0) {
-    console.error(`dist/ is stale (${stale.join(', ')}): run \`npm run build\` and commit dist/.`);
-    process.exit(1);
-  }
-  const missing = readdirSync(join(root, 'dist'))
-    .filter((f) => f.endsWith('.js'))
-    .filter((f) => readFileSync(join(root, 'dist', f), 'utf8').includes('webpackMissingModule'));
-  if (missing.length > 0) {
-    console.error(`dist/ has unresolved imports (webpackMissingModule) in ${missing.join(', ')}.`);
-    process.exit(1);
-  }
-  console.log('dist/ is up to date.');
-} finally {
-  rmSync(fresh, { recursive: true, force: true });
+// Built once into .cache/dist/HASH: the e2e tests run the same bundle (their globalSetup finds it).
+const fresh = currentDist();
+const stale = compareDirs(join(root, 'dist'), fresh);
+if (stale.length > 0) {
+  console.error(`dist/ is stale (${stale.join(', ')}): run \`npm run build\` and commit dist/.`);
+  process.exit(1);
 }
+const missing = readdirSync(join(root, 'dist'))
+  .filter((f) => f.endsWith('.js'))
+  .filter((f) => readFileSync(join(root, 'dist', f), 'utf8').includes('webpackMissingModule'));
+if (missing.length > 0) {
+  console.error(`dist/ has unresolved imports (webpackMissingModule) in ${missing.join(', ')}.`);
+  process.exit(1);
+}
+console.log('dist/ is up to date.');
 
 // The newcomer's first command (README): every scene must pass.
 step('demo (npm run demo)', bin('tsx'), [join('scripts', 'demo.ts')]);

@@ -45,9 +45,10 @@ if (failures.length === 0) {
     [...text.matchAll(/- name: (\S+)\s*\n\s*value: (.+)$/gm)].map((m) => [m[1], m[2].trim()]),
   );
   check(command && existsSync(command), `the plugin's command (${command}) does not exist`);
+  // The bundle's credential plugin, beside the entry the runner started (dist/credential.js).
   check(
-    script?.endsWith('/dist/credential.js'),
-    `the plugin's script (${script}) is not dist/credential.js`,
+    script?.endsWith('/credential.js') && existsSync(script),
+    `the plugin's script (${script}) is not the bundle's credential.js`,
   );
 
   if (failures.length === 0) {

@@ -20,6 +20,7 @@ import { startMoto, type Moto } from '../fixtures/moto.js';
 import { findLeaks, jwtSecrets, maskedValues } from '../helpers/leaks.js';
 import { deployPaused } from '../helpers/rollout.js';
 import {
+  DIST,
   errorAnnotations,
   makeRunnerDirs,
   ROOT,
@@ -207,10 +208,11 @@ describe('eks-cluster', () => {
     // refresh: the kubeconfig runs the EKS plugin, told by its env what to make.
     const user = kubeconfigUser(run);
     expect(user.token).toBeUndefined();
-    expect(user.exec?.args[0]).toMatch(/dist\/credential-eks\.js$/);
+    expect(user.exec?.args[0]).toBe(join(DIST, 'credential.js'));
     const env = Object.fromEntries((user.exec?.env ?? []).map((e) => [e.name, e.value]));
     expect(env).toMatchObject({
       OIDC_DEPLOY_AUDIENCE: 'sts.amazonaws.com',
+      OIDC_DEPLOY_SOURCE: 'eks',
       OIDC_DEPLOY_EKS_CLUSTER: CLUSTER,
       OIDC_DEPLOY_EKS_ROLE_ARN: ROLE,
       OIDC_DEPLOY_EKS_REGION: REGION,

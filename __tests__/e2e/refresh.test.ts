@@ -9,7 +9,8 @@ import { startIssuer, type Issuer } from '../fixtures/issuer.js';
 import { startKubeApiServer, type KubeApiServer } from '../fixtures/kube-apiserver.js';
 import { kubectl, UNAUTHORIZED_MESSAGES } from '../fixtures/kube/kubectl.js';
 import { findLeaks, jwtSecrets } from '../helpers/leaks.js';
-import { runAction, runPost, type RunResult } from '../helpers/runner.js';
+import { join } from 'node:path';
+import { DIST, runAction, runPost, type RunResult } from '../helpers/runner.js';
 
 const AUDIENCE = 'https://kubernetes.fixture';
 const LIFETIME_SECONDS = 3;
@@ -68,7 +69,7 @@ describe('kubeconfig credentials after the ID token expired', () => {
     };
     const exec = config.users[0]?.user.exec;
     expect(exec?.command).toBe(process.execPath);
-    expect(exec?.args[0]).toMatch(/dist\/credential\.js$/);
+    expect(exec?.args[0]).toBe(join(DIST, 'credential.js'));
     expect(exec?.interactiveMode).toBe('Never');
     expect(run.summary).toContain('refresh (re-minted by an exec plugin)');
 

@@ -8,7 +8,11 @@ import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
-export const DIST = join(ROOT, 'dist');
+/**
+ * The bundle the tests run: the current source's (vitest's globalSetup builds it,
+ * helpers/current-dist.ts), else the committed dist/ (the demo).
+ */
+export const DIST = process.env['OIDC_DEPLOY_DIST'] || join(ROOT, 'dist');
 
 export interface RunnerDirs {
   root: string;

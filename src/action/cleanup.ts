@@ -18,7 +18,7 @@ export interface PostIo extends Logger {
  * failure and the rest still runs. No docker runs here: the login lived only in the private
  * Docker config, which goes with the credential files.
  */
-export async function cleanUp(io: PostIo): Promise<void> {
+export function cleanUp(io: PostIo): void {
   for (const dir of credentialDirs(io)) {
     try {
       rmSync(dir, { recursive: true, force: true });
@@ -76,9 +76,9 @@ function credentialDirs(io: PostIo): string[] {
 }
 
 /** The post step (dist/post.js): tidies up, and never fails the job. */
-export async function runPost(): Promise<void> {
+export function runPost(): void {
   try {
-    await cleanUp(core);
+    cleanUp(core);
   } catch (error) {
     core.warning(
       `Clean-up did not complete: ${foreign(error instanceof Error ? error.message : String(error))}`,

@@ -12,6 +12,11 @@ export class ActionError extends Error {
   }
 }
 
+/** Anything thrown, as an Error (a non-Error value becomes the message of one). */
+export function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(formatError(error));
+}
+
 /** One user-facing text for anything thrown, including non-Error values. */
 export function formatError(error: unknown): string {
   if (error instanceof ActionError) {

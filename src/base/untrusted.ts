@@ -32,10 +32,24 @@ function escapeChar(char: string): string {
  * `max` characters. Safe anywhere in a line, including at its start.
  */
 export function foreign(value: unknown, max = 400): string {
-  const text = typeof value === 'string' ? value : value === undefined ? '' : String(value);
+  const text = textOf(value);
   let escaped = text.replace(LINE_BREAKING, escapeChar).replace(V1_COMMAND, '#\\u0023[');
   escaped = escaped.replace(COMMAND_START, (_, space: string) => `${space}\\u003a:`);
   return escaped.length > max ? `${escaped.slice(0, max - 3)}...` : escaped;
+}
+
+/** A value from outside as text: a string as it is, anything else as JSON would write it. */
+export function textOf(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value === undefined) return '';
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
+    return `${value}`;
+  }
+  try {
+    return JSON.stringify(value) ?? '';
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
 // The action's post step (dist/post.js).
 import { runPost } from '../action/cleanup.js';
 
-await runPost();
+runPost();

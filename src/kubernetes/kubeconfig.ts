@@ -1,6 +1,6 @@
 import { parseDocument, stringify, type ScalarTag } from 'yaml';
 import { ActionError } from '../base/errors.js';
-import { printable } from '../base/untrusted.js';
+import { printable, textOf } from '../base/untrusted.js';
 import { isDnsLabel } from '../base/validate.js';
 import type { Logger } from '../base/logger.js';
 
@@ -239,7 +239,7 @@ export function parseKubeconfigText(text: string): Mapping {
   }
   if (value['kind'] !== undefined && value['kind'] !== 'Config') {
     throw new ActionError(
-      `Input "kubeconfig" has kind "${printable(String(value['kind']))}", not Config.`,
+      `Input "kubeconfig" has kind "${printable(textOf(value['kind']))}", not Config.`,
     );
   }
   return value;
@@ -366,7 +366,7 @@ function checkCluster(
       delete cluster[key];
     } else if (value !== undefined && typeof value !== 'boolean') {
       throw new ActionError(
-        `${where} has ${key}: "${printable(String(value))}", which is not a boolean.`,
+        `${where} has ${key}: "${printable(textOf(value))}", which is not a boolean.`,
         'Write true or false, without quotes (kubectl cannot load it either).',
       );
     }
@@ -394,7 +394,7 @@ function checkContextNamespace(contextName: string, value: unknown): string | un
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value !== 'string' || !isDnsLabel(value)) {
     throw new ActionError(
-      `Input "kubeconfig": context "${printable(contextName)}" has namespace "${printable(String(value))}", which is not a valid namespace name.`,
+      `Input "kubeconfig": context "${printable(contextName)}" has namespace "${printable(textOf(value))}", which is not a valid namespace name.`,
       'Fix the namespace of that context (a DNS label), or set input "namespace".',
     );
   }

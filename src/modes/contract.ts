@@ -69,9 +69,9 @@ export interface ModeSpec<S extends CommonSettings> {
   /** Inputs that pick this mode when no input picks another (kubernetes: manifests). */
   implies?: readonly string[];
   /** The input that picks this mode among those given, if one does (default: the first of picks). */
-  pickedBy?(input: InputReader): string | undefined;
+  pickedBy?: (input: InputReader) => string | undefined;
   /** Inputs owned by other modes that this mode reads with these inputs (kubernetes with EKS: role-to-assume...). */
-  claims?(input: InputReader): readonly string[];
+  claims?: (input: InputReader) => readonly string[];
   /** Reads and checks the inputs; throws an ActionError naming the input at fault. */
   read(input: InputReader, common: CommonSettings, env: NodeJS.ProcessEnv): S;
   /** The mode's run module, loaded only when the mode runs (its own bundle chunk). */

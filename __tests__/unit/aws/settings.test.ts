@@ -152,7 +152,7 @@ describe('aws settings', () => {
     withInputs(inputs);
     let error: unknown;
     try {
-      readSettings({}).settings;
+      readSettings({});
     } catch (e) {
       error = e;
     }

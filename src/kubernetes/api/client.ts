@@ -359,7 +359,7 @@ function parseStatus(text: string): Status | undefined {
   try {
     const value = JSON.parse(text) as unknown;
     if (typeof value === 'object' && value !== null && (value as Status).kind === 'Status') {
-      return value as Status;
+      return value;
     }
   } catch {
     // Not JSON (a proxy's HTML page, say): the status code has to do.

@@ -1,4 +1,4 @@
-import { ActionError } from '../../base/errors.js';
+import { ActionError, asError } from '../../base/errors.js';
 import type { Logger } from '../../base/logger.js';
 import { sleep } from '../../net/retry.js';
 import type { Claims } from '../../oidc/claims.js';
@@ -143,9 +143,9 @@ async function readAll(
   objects: PlannedObject[],
   request: ApplyRequest,
 ): Promise<Array<Current | undefined>> {
-  const results: Array<Current | undefined> = new Array(objects.length);
+  const results = new Array<Current | undefined>(objects.length);
   let next = 0;
-  let failure: unknown;
+  let failure: Error | undefined;
   const worker = async () => {
     while (failure === undefined && next < objects.length) {
       const index = next++;
@@ -155,20 +155,22 @@ async function readAll(
       } catch (error) {
         // 404: absent (for a kind a CRD of the manifests defines, the whole path is unknown yet).
         if (error instanceof KubeApiError && error.statusCode === 404) continue;
-        failure ??= explainApplyError(error, object, 'read', {
-          needs: objects.map((o) => ({
-            group: o.mapping.group,
-            resource: o.mapping.resource,
-            namespace: o.namespace,
+        failure ??= asError(
+          explainApplyError(error, object, 'read', {
+            needs: objects.map((o) => ({
+              group: o.mapping.group,
+              resource: o.mapping.resource,
+              namespace: o.namespace,
+              absent: false,
+              workload: false,
+            })),
             absent: false,
-            workload: false,
-          })),
-          absent: false,
-          impersonation: request.impersonation,
-          claims: request.claims,
-          namespace: request.defaultNamespace,
-          unauthorized: request.unauthorized,
-        });
+            impersonation: request.impersonation,
+            claims: request.claims,
+            namespace: request.defaultNamespace,
+            unauthorized: request.unauthorized,
+          }),
+        );
       }
     }
   };
@@ -233,7 +235,7 @@ async function applyAll(
     if (isNamespace(manifest) && outcome === 'created' && dryRun) newNamespaces.add(manifest.name);
     const workloadKind = WORKLOAD_KINDS[manifest.kind];
     if (!dryRun && workloadKind && object.mapping.group === 'apps' && object.namespace) {
-      const prior = previous as Workload | undefined;
+      const prior = previous;
       workloads.push({
         kind: workloadKind,
         name: manifest.name,

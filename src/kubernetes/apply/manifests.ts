@@ -302,7 +302,7 @@ function parseFile(text: string, file: string, mask: (secret: string) => void): 
       merge: true,
       // Before the core int tag, which would read 0644 as 644.
       customTags: (tags) => [YAML11_OCTAL, ...tags, ...YAML11_BOOLEANS],
-    }) as Document[];
+    });
   } catch {
     throw new ActionError(`Input "manifests": error parsing ${foreign(file, 200)}: not YAML.`);
   }

@@ -35,7 +35,7 @@ export interface StepCredential {
   /** Seconds since the epoch. */
   exp: number;
   /** A fresh credential (the client calls it on a 401 near `exp`). */
-  renew(): Promise<{ token: string; exp: number }>;
+  renew: () => Promise<{ token: string; exp: number }>;
 }
 
 /** What a source opened with the ID token. */
@@ -45,7 +45,7 @@ export interface ClusterAccess {
   /** The exec env the credential plugin needs to mint for this cluster (besides the source's name). */
   pluginEnv: EnvVar[];
   /** The explanation of a 401 while `doing` something: what the cluster would have to accept. */
-  explainUnauthorized(doing: string): ActionError;
+  explainUnauthorized: (doing: string) => ActionError;
   /** The source's outputs, exports and summary rows. */
   report: Report;
 }
@@ -111,7 +111,7 @@ export interface SourceSpec<S> {
   audience?(settings: S): string | undefined;
   load(): Promise<SourceDriver<S>>;
   /** The credential plugin's module; without one the plugin hands out the ID token itself. */
-  plugin?(): Promise<SourcePlugin>;
+  plugin?: () => Promise<SourcePlugin>;
   /** The plugin's deadline for the ID token, when the mint needs part of kubectl's 30 s. */
   pluginTokenDeadlineMs?: number;
 }

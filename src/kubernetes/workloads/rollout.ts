@@ -1,3 +1,4 @@
+import { asError } from '../../base/errors.js';
 import type { Logger } from '../../base/logger.js';
 import { retryDelay, sleep, type Backoff } from '../../net/retry.js';
 import {
@@ -365,7 +366,7 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | 
       },
       (error: unknown) => {
         signal.removeEventListener('abort', onAbort);
-        reject(error);
+        reject(asError(error));
       },
     );
   });

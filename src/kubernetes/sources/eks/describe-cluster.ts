@@ -183,8 +183,7 @@ export function parseEksError(response: HttpResponse): EksRefusal | undefined {
   // `__type` may be namespaced: "com.amazonaws.eks#ResourceNotFoundException".
   const code = (fromHeader || fromBody)?.replace(/^.*#/, '');
   if (!code) return undefined;
-  const message = [body['message'], body['Message']].find((v) => typeof v === 'string') as
-    string | undefined;
+  const message = [body['message'], body['Message']].find((v) => typeof v === 'string');
   const requestId = response.headers['x-amzn-requestid'];
   return new EksRefusal(
     foreign(code, 100),

@@ -89,7 +89,7 @@ export function encodeEksToken(url: URL): string {
 export function parseAmzDate(value: string): Date {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
   if (!m) throw new Error('not an X-Amz-Date');
-  const [, y, mo, d, h, mi, s] = m.map(Number) as number[];
+  const [, y, mo, d, h, mi, s] = m.map(Number);
   return new Date(Date.UTC(y as number, (mo as number) - 1, d, h, mi, s));
 }
 

@@ -291,3 +291,24 @@ describe('YAML snippets in the README and docs/', () => {
       expect(usesProblem(use, 'doc'), page).toBeUndefined();
   });
 });
+
+describe('examples/README.md', () => {
+  const page = read('examples/README.md');
+
+  it('lists every example, and its relative links resolve', () => {
+    for (const file of exampleFiles)
+      expect(page, file).toContain(`](${file.replace('examples/', '')})`);
+    const links = [...page.matchAll(/\]\((?!https?:)([^)#\s]+)(?:#[^)\s]*)?\)/g)].map(
+      (m) => m[1] as string,
+    );
+    expect(links.length).toBeGreaterThan(exampleFiles.length);
+    for (const link of links) expect(existsSync(join(ROOT, 'examples', link)), link).toBe(true);
+  });
+
+  it('names the checkout commit the workflows use', () => {
+    const checkout = usesLines(read('.github/workflows/ci.yml')).find(
+      (u) => actionName(u.ref) === 'actions/checkout',
+    ) as Uses;
+    expect(page).toContain(`${checkout.ref} # ${checkout.comment ?? ''}`);
+  });
+});

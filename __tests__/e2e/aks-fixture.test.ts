@@ -636,7 +636,14 @@ describe('@azure/identity 4.13 ClientAssertionCredential + @azure/arm-containers
     clientId?: string;
     scope?: string;
     disableInstanceDiscovery?: boolean;
-    arm?: { format?: string; get?: boolean; cluster?: string; resourceGroup?: string };
+    arm?: {
+      format?: string;
+      get?: boolean;
+      cluster?: string;
+      resourceGroup?: string;
+      endpoint?: string;
+      scope?: string;
+    };
   }
 
   /** identity-client.mjs in a process of its own, trusting the test CA as a runner would. */
@@ -791,6 +798,47 @@ describe('@azure/identity 4.13 ClientAssertionCredential + @azure/arm-containers
         'login.microsoftonline.com:443',
       ]);
     }
+  });
+
+  it('the China cloud by its real names (HTTPS_PROXY): Entra at login.chinacloudapi.cn issues sts.chinacloudapi.cn tokens, ARM at management.chinacloudapi.cn hands out kubelogin --environment AzureChinaCloud', async () => {
+    const before = azure.entra.requests.length;
+    const armBefore = azure.arm.requests.length;
+    const out = await client(
+      {
+        authorityHost: 'https://login.chinacloudapi.cn',
+        scope: `${AKS_SERVER_APP_ID}/.default`,
+        arm: {
+          endpoint: 'https://management.chinacloudapi.cn',
+          scope: 'https://management.chinacloudapi.cn/.default',
+        },
+      },
+      await ciToken(),
+      { HTTPS_PROXY: azure.proxyUrl },
+    );
+    expect(out.error).toBeUndefined();
+    expect(out.token?.claims['iss']).toBe(`https://sts.chinacloudapi.cn/${TENANT}/`);
+    expect(new Set(azure.entra.requests.slice(before).map((r) => r.host))).toEqual(
+      new Set(['login.chinacloudapi.cn']),
+    );
+    expect(azure.arm.requests.slice(armBefore).map((r) => `${r.host} ${r.status}`)).toEqual([
+      'management.chinacloudapi.cn 200',
+    ]);
+    expect(out.kubeconfigs?.[0]?.value).toContain('- AzureChinaCloud\n');
+    // A public cloud's ARM token is not for China's ARM.
+    const response = await send(
+      new URL(`${CLUSTER_ID}/listClusterUserCredential?api-version=2024-05-01`, azure.armUrl),
+      {
+        method: 'POST',
+        headers: {
+          host: 'management.chinacloudapi.cn',
+          authorization: `Bearer ${await azure.entra.mintAccessToken(TENANT, CLIENT, 'https://management.azure.com')}`,
+        },
+      },
+    );
+    expect(response.status).toBe(401);
+    expect(JSON.parse(response.body)).toMatchObject({
+      error: { code: 'InvalidAuthenticationTokenAudience' },
+    });
   });
 
   it('errors as @azure/identity throws them (700213, 700024) and as the ARM SDK throws them (AuthorizationFailed)', async () => {

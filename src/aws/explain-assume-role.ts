@@ -176,7 +176,7 @@ function accessDenied(refusal: StsRefusal, said: string, context: ChainContext):
     : 'arn:aws:iam::SOURCE_ACCOUNT:role/SOURCE_ROLE';
   const withPath =
     denied && /:assumed-role\//.test(denied.principal)
-      ? ' (the session ARN has no role path: add it if the role has one)'
+      ? ' (with its path, if it has one: the session ARN names none)'
       : '';
   const trust = statementJson(trustStatement(principal, context.tagged));
   const permissions = statementJson(callerStatement(context.roleArn, context.tagged));
@@ -196,7 +196,7 @@ function accessDenied(refusal: StsRefusal, said: string, context: ChainContext):
           ? "This step sends session tags (as configure-aws-credentials does: Repository, Workflow, Branch...), and tagging needs sts:TagSession in the target role's trust policy besides sts:AssumeRole. Either allow it there:"
           : "This step sends no session tags of its own, but the source session has transitive tags (an earlier AssumeRole with transitive-tag-keys, EKS Pod Identity), which pass on only with sts:TagSession. Allow it in the target role's trust policy:",
         trust,
-        `(the principal is the source role${withPath})`,
+        `The principal is the source role${withPath}.`,
         context.tagged
           ? 'or send no session tags from this step: "role-skip-session-tagging: true".'
           : '',
@@ -227,7 +227,7 @@ function accessDenied(refusal: StsRefusal, said: string, context: ChainContext):
     );
   } else if (denied?.noAllowIn === 'resource-based policy') {
     lines.push(
-      `The trust policy of ${target} does not admit ${principal}. Add this statement to it${withPath}:`,
+      `The trust policy of ${target} does not admit ${principal}${withPath}. Add this statement to it:`,
       trust,
     );
   } else {

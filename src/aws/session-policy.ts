@@ -119,11 +119,12 @@ export function parseManagedSessionPolicies(
   for (const line of text.split(/\r?\n/)) {
     const arn = line.trim();
     if (!arn) continue;
-    const match = POLICY_ARN.exec(arn);
+    // A policy path or name may hold commas, so "ARN,ARN" would pass as one ARN.
+    const match = /,\s*arn:/.test(arn) ? null : POLICY_ARN.exec(arn);
     if (!match) {
       throw new ActionError(
         `Input "${name}": "${foreign(arn, 200)}" is not the ARN of a managed policy.`,
-        `Give one ARN per line, e.g. arn:${partition}:iam::aws:policy/ReadOnlyAccess or arn:${partition}:iam::123456789012:policy/deploy-limits${arn.includes(',') ? ' (lines, not commas)' : ''}.`,
+        `Give one ARN per line, e.g. arn:${partition}:iam::aws:policy/ReadOnlyAccess or arn:${partition}:iam::123456789012:policy/deploy-limits${/,\s*arn:/.test(arn) ? ' (lines, not commas)' : ''}.`,
       );
     }
     if (match[1] !== partition) {

@@ -101,7 +101,9 @@ describe('explainAssumeRoleRefusal', () => {
       },
     ]);
     expect(error.hint).toContain('role-skip-session-tagging: true');
-    expect(error.hint).toContain('The principal is the source role (with its path, if it has one: the session ARN names none).');
+    expect(error.hint).toContain(
+      'The principal is the source role (with its path, if it has one: the session ARN names none).',
+    );
   });
 
   it('AccessDenied on sts:TagSession without tags of ours: the transitive tags of the source', () => {

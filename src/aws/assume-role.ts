@@ -120,7 +120,7 @@ export async function assumeRole(request: ChainRequest, deps: ChainDeps): Promis
             value: { ...parseAssumeRoleSuccess(answer.body, deps.mask), attempts },
           };
         }
-        const refusal = parseError(answer.body, answer.status);
+        const refusal = parseStsRefusal(answer.body, answer.status);
         if (!refusal) {
           if (answer.status >= 500 || answer.status === 429) {
             return {
@@ -198,6 +198,33 @@ function child(node: unknown, name: string): unknown {
 function text(node: unknown, name: string): string | undefined {
   const value = child(node, name);
   return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * STS's error XML as a StsRefusal (sts.ts parseError: `<ErrorResponse><Error>`, as AWS answers),
+ * or the same wrapped in `<Errors>`, as moto 5.2 answers its authorization refusals (botocore
+ * reads both). Undefined when the body is neither (an HTML 500...).
+ */
+export function parseStsRefusal(body: string, status: number): StsRefusal | undefined {
+  const refusal = parseError(body, status);
+  if (refusal) return refusal;
+  let parsed: unknown;
+  try {
+    parsed = parser.parse(body);
+  } catch {
+    return undefined;
+  }
+  const response = child(parsed, 'ErrorResponse');
+  const error = child(child(response, 'Errors'), 'Error');
+  const code = text(error, 'Code');
+  if (!code) return undefined;
+  const requestId = text(response, 'RequestId') ?? text(child(response, 'Errors'), 'RequestId');
+  return new StsRefusal(
+    foreign(code, 100),
+    bodyExcerpt(text(error, 'Message') ?? '', 400),
+    status,
+    requestId === undefined ? undefined : foreign(requestId, 100),
+  );
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   assumeRole,
   chainSourceCredentials,
   parseAssumeRoleSuccess,
+  parseStsRefusal,
   type ChainRequest,
 } from '../../../src/aws/assume-role.js';
 import { jobSessionTags } from '../../../src/aws/session-tags.js';
@@ -180,6 +181,20 @@ describe('assumeRole', () => {
     const error = await rejection(call({ tags: [{ key: 'GitHub', value: 'Actions' }] }).promise);
     expect((error as StsRefusal).code).toBe('PackedPolicyTooLarge');
     expect(sts.requests).toHaveLength(1);
+  });
+
+  it("reads AWS's error XML and moto's (wrapped in <Errors>)", () => {
+    expect(
+      parseStsRefusal(
+        '<?xml version="1.0" encoding="utf-8"?>\n<ErrorResponse><Errors><Error><Code>AccessDenied</Code><Message>User: arn:aws:sts::1:assumed-role/a/b is not authorized to perform: sts:AssumeRole</Message><Type>Sender</Type></Error></Errors></ErrorResponse>',
+        403,
+      ),
+    ).toMatchObject({
+      code: 'AccessDenied',
+      status: 403,
+      stsMessage: expect.stringContaining('sts:AssumeRole') as unknown,
+    });
+    expect(parseStsRefusal('<html>500</html>', 500)).toBeUndefined();
   });
 
   it('refuses a 200 without credentials, and says so for a non-STS answer', () => {

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ActionError } from '../../src/base/errors.js';
 import { readSettings } from '../../src/action/inputs.js';
-import { type KubernetesSettings } from '../../src/modes/kubernetes/settings.js';
+import type { KubernetesSettings } from '../../src/modes/kubernetes/settings.js';
 
 const ROLE = 'arn:aws:iam::123456789012:role/deploy';
 

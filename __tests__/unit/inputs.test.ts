@@ -4,9 +4,9 @@ import { parseImageReference } from '../../src/kubernetes/image-reference.js';
 import { readSettings } from '../../src/action/inputs.js';
 import { defaultSessionName, partitionOf } from '../../src/aws/settings.js';
 import { parseImages, parseWorkloads } from '../../src/kubernetes/workloads/refs.js';
-import { type AwsSettings } from '../../src/modes/aws/index.js';
-import { type ChainguardSettings } from '../../src/modes/chainguard/index.js';
-import { type KubernetesSettings } from '../../src/modes/kubernetes/settings.js';
+import type { AwsSettings } from '../../src/modes/aws/index.js';
+import type { ChainguardSettings } from '../../src/modes/chainguard/index.js';
+import type { KubernetesSettings } from '../../src/modes/kubernetes/settings.js';
 
 const KUBECONFIG = 'apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\n';
 const ROLE = 'arn:aws:iam::123456789012:role/deploy';

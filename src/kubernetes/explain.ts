@@ -4,7 +4,7 @@ import { KubeApiError, KubeNetworkError } from './api/errors.js';
 import type { Impersonation } from './cluster/impersonation.js';
 import { WORKLOAD_RESOURCES } from './api/objects.js';
 import { foreign, inertQuoted } from '../base/untrusted.js';
-import { type WorkloadKind } from './workloads/refs.js';
+import type { WorkloadKind } from './workloads/refs.js';
 
 /** Who was refused what, read from a 403's message. */
 export interface Refusal {

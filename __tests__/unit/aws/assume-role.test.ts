@@ -4,7 +4,7 @@ import { openAwsSession } from '../../../src/aws/assume-role.js';
 import { ActionError } from '../../../src/base/errors.js';
 import type { ModeContext } from '../../../src/modes/contract.js';
 import { policiesIn, startSts, type TestSts } from '../../fixtures/sts.js';
-import { type AwsSettings } from '../../../src/modes/aws/index.js';
+import type { AwsSettings } from '../../../src/modes/aws/index.js';
 
 let sts: TestSts;
 beforeAll(async () => {

@@ -7,7 +7,7 @@ import { deploy } from '../../helpers/deploy.js';
 import { recordingLogger } from '../../helpers/logger.js';
 import { deployment, startFakeApi, statefulSet, type FakeApi } from './fake-api.js';
 import { fakeToken } from './loopback.js';
-import { type ImageAssignment, type WorkloadRef } from '../../../src/kubernetes/workloads/refs.js';
+import type { ImageAssignment, WorkloadRef } from '../../../src/kubernetes/workloads/refs.js';
 
 const DEPLOYMENTS = '/apis/apps/v1/namespaces/demo/deployments';
 const STATEFULSETS = '/apis/apps/v1/namespaces/demo/statefulsets';

@@ -1,4 +1,4 @@
-import { type WorkloadKind } from '../workloads/refs.js';
+import type { WorkloadKind } from '../workloads/refs.js';
 
 /**
  * The few fields of Kubernetes objects this action reads, as the API serves them (JSON).

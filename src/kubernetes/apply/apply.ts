@@ -15,7 +15,7 @@ import { applyLine, applyOutcome, type ApplyOutcome } from './outcome.js';
 import { isNamespace } from './order.js';
 import { planObjects, type PlannedObject } from './plan.js';
 import type { AccessNeed } from './rbac.js';
-import { type WorkloadKind } from '../workloads/refs.js';
+import type { WorkloadKind } from '../workloads/refs.js';
 
 /** The calls an apply makes; KubeClient has them, tests pass their own. */
 export interface ApplyClient extends DiscoveryClient {

@@ -3,7 +3,7 @@ import { foreign } from '../../base/untrusted.js';
 import type { Container, Workload } from '../api/objects.js';
 import { planImages } from '../workloads/set-image.js';
 import type { ManifestObject } from './manifests.js';
-import { type ImageAssignment, type WorkloadRef } from '../workloads/refs.js';
+import type { ImageAssignment, WorkloadRef } from '../workloads/refs.js';
 
 const KINDS: Record<WorkloadRef['kind'], string> = {
   deployment: 'Deployment',

@@ -10,7 +10,7 @@ import type { ContainerChange, WorkloadOutcome, WorkloadResult } from './result.
 import { waitForRollout, type WaitOutcome, type WatchingClient } from './rollout.js';
 import { changeCause, imagePatch, isUnchanged, planImages, reverseChanges } from './set-image.js';
 import { foreign, markdownLiteral } from '../../base/untrusted.js';
-import { type ImageAssignment, type WorkloadRef } from './refs.js';
+import type { ImageAssignment, WorkloadRef } from './refs.js';
 
 export interface DeployClient extends WatchingClient {
   get<T>(path: string, query?: Query): Promise<T>;

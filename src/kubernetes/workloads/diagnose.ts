@@ -10,7 +10,7 @@ import type {
 } from '../api/objects.js';
 import type { ContainerChange } from './result.js';
 import { foreign, foreignMarkdown, markdownLiteral } from '../../base/untrusted.js';
-import { type WorkloadKind } from './refs.js';
+import type { WorkloadKind } from './refs.js';
 
 export interface Diagnosis {
   /** For the log, one finding per line; every field from the cluster passed through `foreign`. */

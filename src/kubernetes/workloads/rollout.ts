@@ -17,7 +17,7 @@ import {
   type Workload,
 } from '../api/objects.js';
 import { foreign } from '../../base/untrusted.js';
-import { type WorkloadKind } from './refs.js';
+import type { WorkloadKind } from './refs.js';
 
 /**
  * Where a rollout stands, as `kubectl rollout status` judges it: `done` ends the wait with

@@ -1,6 +1,6 @@
 import type { Workload } from '../api/objects.js';
 import type { ContainerChange } from './result.js';
-import { type ImageAssignment, type WorkloadRef } from './refs.js';
+import type { ImageAssignment, WorkloadRef } from './refs.js';
 
 /** What `kubectl set image` would do to one workload, or why it can't. */
 export interface ImagePlan {

@@ -1,5 +1,5 @@
 // Manifests end to end: the bundled action applies a directory of manifests with server-side
-// apply on the test API server (CONTRACTS.md 2b), waits for the workloads it applied, and tells
+// apply on the test API server (docs/wire-formats.md, 2b), waits for the workloads it applied, and tells
 // created / configured / unchanged; dry run, conflicts, a forbidden create, a CRD and its kind;
 // Secret values never printed.
 import { mkdirSync, writeFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 // Chainguard mode, end to end: the bundled action against the local issuer and the local
-// Chainguard STS (CONTRACTS.md section 4), with no docker, a fake docker that records what it
+// Chainguard STS (docs/wire-formats.md, 4), with no docker, a fake docker that records what it
 // gets, and the real docker CLI against a local registry.
 import { execFileSync, spawnSync } from 'node:child_process';
 import {

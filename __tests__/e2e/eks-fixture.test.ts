@@ -1,4 +1,4 @@
-// The evidence that the EKS test peers are faithful (CONTRACTS.md section 2c): the real aws CLI's
+// The evidence that the EKS test peers are faithful (docs/wire-formats.md, 2c): the real aws CLI's
 // `eks get-token` tokens against the test API server's EKS authenticator (through real kubectl's
 // exec plugin too), and `aws eks describe-cluster` against the EKS front, both over moto.
 import { execFile } from 'node:child_process';

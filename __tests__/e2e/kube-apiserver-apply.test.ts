@@ -1,4 +1,4 @@
-// The evidence that the API server fixture's server-side apply is faithful (CONTRACTS.md 2b):
+// The evidence that the API server fixture's server-side apply is faithful (docs/wire-formats.md, 2b):
 // real `kubectl apply --server-side` (1.27, the oldest, and 1.33, the newest) against it, with
 // kubectl's printed words, the requests it sends, the stored objects and their managed fields,
 // conflicts after `kubectl set image` and between apply managers, --force-conflicts,

@@ -1,5 +1,5 @@
 // The evidence that the Kubernetes API server fixture is faithful: real kubectl (1.27, 1.32,
-// 1.33) against it, with the requests and messages of CONTRACTS.md section 2.
+// 1.33) against it, with the requests and messages of docs/wire-formats.md, 2.
 import { createServer } from 'node:http';
 import { request } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -59,7 +59,7 @@ const run = (args: string[], options: { version?: KubectlVersion; kubeconfig?: s
     ...(options.version ? { version: options.version } : {}),
   });
 
-/** The rollout status lines kubectl prints (CONTRACTS.md), as patterns. */
+/** The rollout status lines kubectl prints (docs/wire-formats.md), as patterns. */
 const DEPLOYMENT_LINES = [
   /^Waiting for deployment spec update to be observed\.\.\.$/,
   /^Waiting for deployment "[\w-]+" rollout to finish: \d+ out of \d+ new replicas have been updated\.\.\.$/,
@@ -232,7 +232,7 @@ describe('authentication (Structured Authentication: iss, aud, exp, JWKS from di
 });
 
 describe('kubectl set image', () => {
-  it('sends the GET and the strategic merge PATCH of CONTRACTS.md, and the object changes', async () => {
+  it('sends the GET and the strategic merge PATCH of docs/wire-formats.md, and the object changes', async () => {
     const name = fresh('web');
     server.addDeployment({
       name,
@@ -331,7 +331,7 @@ describe('kubectl set image', () => {
     expect(result.stderr).toContain('error: unable to find container named "nope"');
   });
 
-  it('gives the 403 message of CONTRACTS.md to a user who may not patch', async () => {
+  it('gives the 403 message of docs/wire-formats.md to a user who may not patch', async () => {
     const name = fresh('web');
     server.addDeployment({ name });
     server.authorize = rules([{ verbs: ['get', 'list', 'watch'] }]);
@@ -389,7 +389,7 @@ describe('403 bodies', () => {
         details,
         code: 403,
       });
-      // The parser of CONTRACTS.md reads every variant.
+      // The parser of docs/wire-formats.md reads every variant.
       expect(message).toMatch(
         /User "((?:[^"\\]|\\.)*)" cannot (\S+) resource "([^"]+)" in API group "([^"]*)" (?:in the namespace "([^"]+)"|at the cluster scope)/,
       );

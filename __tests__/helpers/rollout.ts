@@ -4,7 +4,7 @@
 import type { KubeApiServer } from '../fixtures/kube-apiserver.js';
 import { runAction, type RunOptions, type RunResult } from './runner.js';
 
-/** kubectl's rollout status lines (CONTRACTS.md section 2), by kind, as patterns. */
+/** kubectl's rollout status lines (docs/wire-formats.md, 2), by kind, as patterns. */
 export const ROLLOUT_LINES: RegExp[] = [
   /^Waiting for deployment spec update to be observed\.\.\.$/,
   /^Waiting for deployment "[\w-]+" rollout to finish: \d+ out of \d+ new replicas have been updated\.\.\.$/,

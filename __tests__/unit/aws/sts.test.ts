@@ -139,7 +139,7 @@ describe('parsing the XML', () => {
 });
 
 describe('assumeRoleWithWebIdentity', () => {
-  it('sends the form of CONTRACTS.md and returns masked credentials', async () => {
+  it('sends the form of docs/wire-formats.md and returns masked credentials', async () => {
     const { promise, masked } = call();
     const result = await promise;
     expect(sts.requests).toHaveLength(1);

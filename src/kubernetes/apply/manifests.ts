@@ -1,10 +1,7 @@
 // Reads the `manifests` input into the objects to apply, before anything talks to the cluster:
-// paths, directories and globs resolved inside the workspace (@actions/glob), YAML and JSON parsed
-// with line numbers (yaml), List kinds unpacked, Secrets' values masked, bare `images` replaced.
+// the files (manifest-files.ts), YAML and JSON parsed with line numbers (yaml), List kinds
+// unpacked, Secrets' values masked, bare `images` replaced.
 // Every bad input is an ActionError naming the input and the file; no object is half-read.
-import { realpath, readFile, stat } from 'node:fs/promises';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
-import * as glob from '@actions/glob';
 import {
   isMap,
   isSeq,
@@ -18,6 +15,9 @@ import { ActionError } from '../../base/errors.js';
 import { foreign } from '../../base/untrusted.js';
 import { YAML11_BOOLEANS } from '../kubeconfig.js';
 import { replaceImages, type ImageReplacement } from './images.js';
+import { checkSize, displayPath, findFiles, readBytes, workspaceOf } from './manifest-files.js';
+
+export { MAX_BYTES } from './manifest-files.js';
 import { isDnsLabel } from '../../base/validate.js';
 
 export interface ManifestObject {
@@ -48,10 +48,6 @@ export interface ManifestRequest {
 
 /** At most this many objects in one step. */
 export const MAX_OBJECTS = 1000;
-/** At most this many bytes of manifest files in one step. */
-export const MAX_BYTES = 10 * 1024 * 1024;
-/** Extensions read from directories and globs, as `kubectl apply -f DIR` does. */
-const EXTENSIONS = ['.yaml', '.yml', '.json'];
 
 /**
  * kubectl turns YAML into JSON with go-yaml v2 (YAML 1.1): besides the booleans `yes`/`no`/`on`/
@@ -66,13 +62,6 @@ const YAML11_OCTAL: ScalarTag = {
 };
 
 type Mapping = Record<string, unknown>;
-
-/** A file to read: its path as found (for messages) and its real path (for the checks). */
-interface ManifestFile {
-  path: string;
-  real: string;
-  size: number;
-}
 
 /**
  * Resolves `request.patterns` to files and reads every object in them. Files come in the order of
@@ -113,179 +102,6 @@ export async function readManifests(request: ManifestRequest): Promise<ManifestO
   }
   replaceImages(objects, request.imageReplacements);
   return objects;
-}
-
-// ---------------------------------------------------------------- files
-
-interface Workspace {
-  /** As given (resolved): the root of relative patterns and of the paths shown. */
-  lexical: string;
-  /** Its real path: every file's real path must lie inside it. */
-  real: string;
-}
-
-async function workspaceOf(given: string): Promise<Workspace> {
-  const lexical = given ? resolve(given) : '';
-  const real = lexical ? await realpath(lexical).catch(() => '') : '';
-  if (!real || !(await stat(real)).isDirectory()) {
-    throw new ActionError(
-      'Input "manifests" needs the workspace (GITHUB_WORKSPACE), which is not set or not a directory.',
-      'Manifests are read from the checked-out repository: run actions/checkout first.',
-    );
-  }
-  return { lexical, real };
-}
-
-function isInside(path: string, root: string): boolean {
-  const rel = relative(root, path);
-  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
-}
-
-function displayPath(path: string, workspace: string): string {
-  return relative(workspace, path).split(sep).join('/') || '.';
-}
-
-/** A literal path for @actions/glob: its special characters wrapped in `[]`. */
-function escapeGlob(path: string): string {
-  return path.replace(/[*?[]/g, '[$&]');
-}
-
-function isGlob(pattern: string): boolean {
-  return /[*?[]/.test(pattern);
-}
-
-async function findFiles(patterns: string[], workspace: Workspace): Promise<ManifestFile[]> {
-  const root = escapeGlob(workspace.lexical);
-  const anchored = (pattern: string) => (isAbsolute(pattern) ? pattern : `${root}/${pattern}`);
-  const excludes = patterns.filter((p) => p.startsWith('!')).map((p) => `!${anchored(p.slice(1))}`);
-  const seen = new Set<string>();
-  const files: ManifestFile[] = [];
-  for (const pattern of patterns.filter((p) => !p.startsWith('!'))) {
-    const lexical = resolve(workspace.lexical, pattern);
-    if (!isInside(lexical, workspace.lexical)) {
-      throw new ActionError(
-        `Input "manifests": "${foreign(pattern, 200)}" is outside the workspace (GITHUB_WORKSPACE).`,
-        'Manifests are read from the workspace only: give paths relative to the repository, without "..".',
-      );
-    }
-    let search: string;
-    let filter: (path: string) => boolean;
-    if (isGlob(pattern)) {
-      search = anchored(pattern);
-      filter = hasManifestExtension;
-    } else {
-      // A file or a directory, named as it is (no glob). kubectl reads a named file whatever its
-      // extension, and a directory's .yaml, .yml and .json files, not its subdirectories (no -R).
-      const found = await stat(lexical).catch(() => undefined);
-      if (!found) {
-        await checkReal(lexical, pattern, workspace);
-        throw new ActionError(
-          `Input "manifests": the path "${foreign(pattern, 200)}" does not exist.`,
-          'Paths are relative to the workspace (the repository checked out by actions/checkout).',
-        );
-      }
-      await checkReal(lexical, pattern, workspace);
-      search = found.isDirectory() ? `${escapeGlob(lexical)}/*` : escapeGlob(lexical);
-      filter = found.isDirectory() ? hasManifestExtension : () => true;
-    }
-    const globber = await glob.create([search, ...excludes].join('\n'), {
-      followSymbolicLinks: true,
-      implicitDescendants: false,
-      matchDirectories: false,
-      // A broken link is no manifest; a path named as it is was checked above.
-      omitBrokenSymbolicLinks: true,
-    });
-    let matches: string[];
-    try {
-      matches = (await globber.glob()).filter(filter);
-    } catch (error) {
-      throw new ActionError(
-        `Input "manifests": could not search "${foreign(pattern, 200)}": ${describeError(error)}.`,
-        'A broken symbolic link, or a directory the runner may not read.',
-      );
-    }
-    if (matches.length === 0) {
-      throw new ActionError(
-        `Input "manifests": "${foreign(pattern, 200)}" matched no .yaml, .yml or .json file.`,
-        'Directories are read without their subdirectories (as kubectl apply -f DIR); use a glob such as deploy/**/*.yaml for those.',
-      );
-    }
-    matches.sort(walkOrder);
-    for (const path of matches) {
-      const real = await checkReal(path, displayPath(path, workspace.lexical), workspace);
-      if (seen.has(real)) continue;
-      seen.add(real);
-      const size = (await stat(real)).size;
-      files.push({ path, real, size });
-    }
-  }
-  return files;
-}
-
-/**
- * The order of a sorted directory walk (Go's filepath.Walk, which kubectl uses): names compared
- * byte by byte, one directory level at a time, so `a/x.yaml` comes before `a-x.yaml`.
- */
-function walkOrder(a: string, b: string): number {
-  const left = a.split(sep);
-  const right = b.split(sep);
-  for (let i = 0; i < Math.min(left.length, right.length); i++) {
-    const [x, y] = [left[i] as string, right[i] as string];
-    if (x !== y) {
-      // A directory's entries come where its own name sorts among its siblings.
-      return Buffer.compare(Buffer.from(x), Buffer.from(y));
-    }
-  }
-  return left.length - right.length;
-}
-
-function hasManifestExtension(path: string): boolean {
-  return EXTENSIONS.some((ext) => path.toLowerCase().endsWith(ext));
-}
-
-/**
- * The real path of `path` (symbolic links followed), which must lie inside the workspace. A path
- * that does not exist is checked through its nearest existing parent, so a link to outside is
- * named as such rather than as missing.
- */
-async function checkReal(path: string, shown: string, workspace: Workspace): Promise<string> {
-  let real: string | undefined;
-  for (let probe = path; real === undefined; probe = resolve(probe, '..')) {
-    real = await realpath(probe).catch(() => undefined);
-    if (probe === resolve(probe, '..')) break;
-  }
-  if (real !== undefined && !isInside(real, workspace.real)) {
-    throw new ActionError(
-      `Input "manifests": "${foreign(shown, 200)}" leads outside the workspace (GITHUB_WORKSPACE) through a symbolic link.`,
-      'Manifests are read from the workspace only: copy the files into it instead of linking them.',
-    );
-  }
-  return real ?? path;
-}
-
-function checkSize(bytes: number, files: number): void {
-  if (bytes > MAX_BYTES) {
-    throw new ActionError(
-      `Input "manifests" is larger than 10 MiB in all (${(bytes / 1024 / 1024).toFixed(1)} MiB in ${files} files).`,
-      'Deploy fewer files per step (several steps can each apply a part).',
-    );
-  }
-}
-
-async function readBytes(file: ManifestFile, workspace: string): Promise<Buffer> {
-  try {
-    return await readFile(file.real);
-  } catch (error) {
-    throw new ActionError(
-      `Input "manifests": could not read "${foreign(displayPath(file.path, workspace), 200)}": ${describeError(error)}.`,
-      'Check that the file is readable by the runner.',
-    );
-  }
-}
-
-function describeError(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return foreign(code ?? (error instanceof Error ? error.message : String(error)), 200);
 }
 
 // ---------------------------------------------------------------- documents

@@ -83,7 +83,7 @@ describe('EKS token', () => {
     }
   }, 60_000);
 
-  it('carries the parameters of CONTRACTS.md 2c, x-k8s-aws-id signed, the session token as X-Amz-Security-Token', async () => {
+  it('carries the parameters of docs/wire-formats.md, 2c, x-k8s-aws-id signed, the session token as X-Amz-Security-Token', async () => {
     const url = await presignCallerIdentity({
       cluster: 'demo',
       region: 'eu-west-1',

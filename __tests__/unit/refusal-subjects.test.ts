@@ -71,7 +71,9 @@ describe.each(SUBJECTS)('a token of %s with sub %s', (iss, sub) => {
     const context = {
       namespace: 'web',
       kinds: ['deployment' as const],
-      unauthorized: (doing: string) => explainUnauthorized(doing, claims(iss, sub, 'k8s')),
+      explanations: {
+        unauthorized: (doing: string) => explainUnauthorized(doing, claims(iss, sub, 'k8s')),
+      },
     };
     const unauthorized = text(
       explainApiError(new KubeApiError('get', '/apis/apps/v1', 401, undefined), 'read', context),

@@ -86,6 +86,7 @@ export function explainForbidden(
   doing: string,
   namespace: string,
   kinds: WorkloadKind[],
+  explanations?: SourceExplanations,
 ): ActionError {
   const refusal = parseForbidden(error.status?.message ?? '');
   if (!refusal) {
@@ -121,8 +122,15 @@ export function explainForbidden(
       'Grant exactly what this action needs with (kubectl apply -f role.yaml):',
       '',
       rbacYaml(refusal.user, refusal.namespace ?? namespace, kinds),
+      ...extraGrant(explanations, refusal.user),
     ].join('\n'),
   );
+}
+
+/** The source's other ways to grant `user` what was refused, as lines after the RBAC. */
+export function extraGrant(explanations: SourceExplanations | undefined, user: string): string[] {
+  const more = explanations?.forbidden?.(user);
+  return more ? ['', more] : [];
 }
 
 /** The kubeconfig user's impersonation, for a hint: `as "x", as-groups "a", "b"`. */
@@ -138,6 +146,22 @@ function describeImpersonation(impersonation: Impersonation | undefined): string
   return parts.join(', ') || 'as';
 }
 
+/**
+ * What a cluster source adds to the explanation of a refusal: authentication and part of
+ * authorization are the cluster's own (issuer trust, EKS access entries, GKE IAM, Azure RBAC).
+ */
+export interface SourceExplanations {
+  /** A 401 while `doing` something: what the cluster would have to accept. */
+  unauthorized: (doing: string) => ActionError;
+  /**
+   * Further lines for a 403 refused to `user`, after the RBAC that would admit it: what else
+   * grants it on this kind of cluster (GKE's IAM roles, Azure RBAC for Kubernetes).
+   */
+  forbidden?: (user: string) => string | undefined;
+  /** The user the cluster sees, for a 403 whose message names none (a refused create). */
+  user?: string;
+}
+
 /** Turns an API refusal into the explanation the user needs; other errors pass through. */
 export function explainApiError(
   error: unknown,
@@ -145,14 +169,13 @@ export function explainApiError(
   context: {
     namespace: string;
     kinds: WorkloadKind[];
-    /** The cluster source's explanation of a 401 (what the cluster would have to accept). */
-    unauthorized: (doing: string) => ActionError;
+    explanations: SourceExplanations;
   },
 ): unknown {
   if (error instanceof KubeApiError) {
-    if (error.statusCode === 401) return context.unauthorized(doing);
+    if (error.statusCode === 401) return context.explanations.unauthorized(doing);
     if (error.statusCode === 403) {
-      return explainForbidden(error, doing, context.namespace, context.kinds);
+      return explainForbidden(error, doing, context.namespace, context.kinds, context.explanations);
     }
     return new ActionError(
       `The cluster refused to ${doing}: ${foreign(error.message)} (HTTP ${error.statusCode}).`,

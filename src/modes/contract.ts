@@ -66,10 +66,17 @@ export interface ModeSpec<S extends CommonSettings> {
    * other mode. Booleans whose default is false count as given when not false.
    */
   owns: readonly string[];
+  /**
+   * The other inputs this mode reads (those with a default in action.yml, which a runner passes
+   * in every mode): with `owns`, `claims` and the common inputs, every input it reads.
+   */
+  reads?: readonly string[];
   /** Inputs that pick this mode when no input picks another (kubernetes: manifests). */
   implies?: readonly string[];
   /** The input that picks this mode among those given, if one does (default: the first of picks). */
   pickedBy?: (input: InputReader) => string | undefined;
+  /** Inputs this mode reads with these inputs besides its own (kubernetes: its source's). */
+  readsWith?: (input: InputReader) => readonly string[];
   /** Inputs owned by other modes that this mode reads with these inputs (kubernetes with EKS: role-to-assume...). */
   claims?: (input: InputReader) => readonly string[];
   /** Reads and checks the inputs; throws an ActionError naming the input at fault. */
@@ -95,6 +102,8 @@ export interface Mode {
   implies: readonly string[];
   pickedBy(input: InputReader): string | undefined;
   claims(input: InputReader): readonly string[];
+  /** Every input this mode reads with these inputs, besides the common ones. */
+  reads(input: InputReader): readonly string[];
   choose(input: InputReader, common: CommonSettings, env: NodeJS.ProcessEnv): ChosenMode;
 }
 
@@ -106,6 +115,12 @@ export function defineMode<S extends CommonSettings & { mode: ModeName }>(spec: 
     implies: spec.implies ?? [],
     pickedBy: spec.pickedBy ?? ((input) => spec.picks.find((name) => input.text(name) !== '')),
     claims: spec.claims ?? (() => []),
+    reads: (input) => [
+      ...spec.owns,
+      ...(spec.reads ?? []),
+      ...(spec.claims?.(input) ?? []),
+      ...(spec.readsWith?.(input) ?? []),
+    ],
     choose(input, common, env) {
       const settings = spec.read(input, common, env);
       return {

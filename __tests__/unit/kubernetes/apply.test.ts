@@ -148,7 +148,7 @@ function request(client: FakeApply, objects: ManifestObject[], more: Partial<Obj
       logger,
       claims,
       impersonation: undefined,
-      unauthorized: (doing: string) => explainUnauthorized(doing, claims),
+      explanations: { unauthorized: (doing: string) => explainUnauthorized(doing, claims) },
       crdPollMs: 1,
       crdTimeoutMs: 2000,
       ...more,
@@ -449,7 +449,7 @@ describe('explanations', () => {
     impersonation: user ? { user } : undefined,
     claims,
     namespace: 'demo',
-    unauthorized: (doing: string) => explainUnauthorized(doing, claims),
+    explanations: { unauthorized: (doing: string) => explainUnauthorized(doing, claims) },
   });
 
   it.each([

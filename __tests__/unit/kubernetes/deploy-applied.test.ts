@@ -92,7 +92,7 @@ function run(cluster: FakeCluster, workload: AppliedWorkload, rollback = true) {
     applied: [workload],
     rolloutTimeoutMs: 2000,
     rollbackOnFailure: rollback,
-    explainUnauthorized: (doing) => explainUnauthorized(doing, claims),
+    explanations: { unauthorized: (doing: string) => explainUnauthorized(doing, claims) },
     env: {},
     logger: recordingLogger(),
     waitTuning: { backoff: { baseDelayMs: 5, maxDelayMs: 10 }, watchTimeoutSeconds: () => 1 },
@@ -157,7 +157,7 @@ describe('deploy of applied workloads', () => {
       dryRun: true,
       rolloutTimeoutMs: 2000,
       rollbackOnFailure: false,
-      explainUnauthorized: (doing) => explainUnauthorized(doing, claims),
+      explanations: { unauthorized: (doing: string) => explainUnauthorized(doing, claims) },
       env: {},
       logger: recordingLogger(),
     });

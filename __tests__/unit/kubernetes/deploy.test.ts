@@ -60,7 +60,7 @@ function run(
     images,
     rolloutTimeoutMs: options.timeoutMs ?? 5000,
     rollbackOnFailure: options.rollback ?? false,
-    explainUnauthorized: (doing) => explainUnauthorized(doing, claims),
+    explanations: { unauthorized: (doing: string) => explainUnauthorized(doing, claims) },
     env: { GITHUB_REPOSITORY: 'org/app', GITHUB_SHA: 'abc123', GITHUB_RUN_ID: '42' },
     logger,
     waitTuning: { backoff: { baseDelayMs: 10, maxDelayMs: 50 }, watchTimeoutSeconds: () => 300 },

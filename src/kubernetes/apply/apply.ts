@@ -4,7 +4,7 @@ import { sleep } from '../../net/retry.js';
 import type { Claims } from '../../oidc/claims.js';
 import { foreign } from '../../base/untrusted.js';
 import { KubeApiError } from '../api/client.js';
-import { explainApiError } from '../explain.js';
+import { explainApiError, type SourceExplanations } from '../explain.js';
 import type { Impersonation } from '../cluster/impersonation.js';
 import type { Workload } from '../api/objects.js';
 import { isEstablished } from './crd.js';
@@ -33,7 +33,8 @@ export interface ApplyRequest {
   claims: Claims;
   impersonation: Impersonation | undefined;
   /** Explains a 401 of a token that is not the ID token (EKS). */
-  unauthorized: (doing: string) => ActionError;
+  /** The cluster source's part of the explanations of a refusal. */
+  explanations: SourceExplanations;
   /** How long to wait for a CRD of the manifests to be established (default 60 s). */
   crdTimeoutMs?: number;
   /** Pause between reads of a CRD that is not established yet (default 250 ms). */
@@ -104,7 +105,7 @@ export async function prepareApply(request: ApplyRequest): Promise<ApplyPlan> {
       : explainApiError(error, doing, {
           namespace: request.defaultNamespace,
           kinds: [],
-          unauthorized: request.unauthorized,
+          explanations: request.explanations,
         });
   };
   const objects = await planObjects({
@@ -127,7 +128,7 @@ export async function prepareApply(request: ApplyRequest): Promise<ApplyPlan> {
     impersonation: request.impersonation,
     claims: request.claims,
     namespace: request.defaultNamespace,
-    unauthorized: request.unauthorized,
+    explanations: request.explanations,
   });
   request.logger.debug(
     `apply: ${objects.length} objects mapped with ${discovery.reads} discovery reads`,
@@ -168,7 +169,7 @@ async function readAll(
             impersonation: request.impersonation,
             claims: request.claims,
             namespace: request.defaultNamespace,
-            unauthorized: request.unauthorized,
+            explanations: request.explanations,
           }),
         );
       }

@@ -2,7 +2,12 @@ import { ActionError } from '../../base/errors.js';
 import type { Claims } from '../../oidc/claims.js';
 import { foreign } from '../../base/untrusted.js';
 import { KubeApiError } from '../api/client.js';
-import { explainApiError, parseForbidden } from '../explain.js';
+import {
+  explainApiError,
+  parseForbidden,
+  extraGrant,
+  type SourceExplanations,
+} from '../explain.js';
 import type { Impersonation } from '../cluster/impersonation.js';
 import { origin, type PlannedObject } from './plan.js';
 import { applyRbacYaml, type AccessNeed } from './rbac.js';
@@ -49,8 +54,8 @@ export interface ApplyErrorContext {
   claims: Claims;
   /** The namespace of the run, for errors that are not about an object. */
   namespace: string;
-  /** The cluster source's explanation of a 401. */
-  unauthorized: (doing: string) => ActionError;
+  /** The cluster source's part of the explanations of a refusal. */
+  explanations: SourceExplanations;
 }
 
 /**
@@ -70,7 +75,7 @@ export function explainApplyError(
     return explainApiError(error, `${doing} ${object.display}`, {
       namespace: context.namespace,
       kinds: [],
-      unauthorized: context.unauthorized,
+      explanations: context.explanations,
     });
   }
   const what = `${object.display} from ${origin(object.manifest)}`;
@@ -80,7 +85,7 @@ export function explainApplyError(
     return explainApiError(error, `${doing} ${object.display}`, {
       namespace: context.namespace,
       kinds: [],
-      unauthorized: context.unauthorized,
+      explanations: context.explanations,
     });
   }
   if (error.statusCode === 409 && doing === 'apply') {
@@ -144,7 +149,8 @@ function explainForbiddenApply(
   const verb = refusal?.verb ?? (doing === 'read' ? 'get' : context.absent ? 'create' : 'patch');
   const acting = context.impersonation?.user;
   const user = refusal?.user ?? acting;
-  const subject = user ?? `${guessPrefix(context.claims.iss)}${context.claims.sub}`;
+  const subject =
+    user ?? context.explanations.user ?? `${guessPrefix(context.claims.iss)}${context.claims.sub}`;
   const resource = `${object.mapping.resource}${object.mapping.group ? `.${object.mapping.group}` : ''}`;
   const where = object.namespace
     ? `in namespace "${foreign(object.namespace, 63)}"`
@@ -166,6 +172,7 @@ function explainForbiddenApply(
       'Grant exactly what this apply needs (get and patch on every kind applied, create where an object is new, and the rollout reads) with (kubectl apply -f rbac.yaml):',
       '',
       applyRbacYaml(subject, context.needs),
+      ...extraGrant(context.explanations, subject),
     ].join('\n'),
   );
 }

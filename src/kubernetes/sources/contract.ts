@@ -13,12 +13,12 @@
 //   the kubeconfig's exec env, OIDC_DEPLOY_SOURCE, and mints a fresh credential from a fresh ID
 //   token). A source without one hands out the ID token itself.
 // docs/design.md, "Cluster sources", says the same with an example.
-import type { ActionError } from '../../base/errors.js';
 import type { InputReader } from '../../base/input-reader.js';
 import type { Logger } from '../../base/logger.js';
 import type { Report } from '../../base/report.js';
 import type { Claims } from '../../oidc/claims.js';
 import type { MaskSecret } from '../../oidc/token.js';
+import type { SourceExplanations } from '../explain.js';
 import type { ClusterSpec } from '../kubeconfig.js';
 
 /** The exec env variable that names the source of a kubeconfig's credential plugin. */
@@ -44,8 +44,8 @@ export interface ClusterAccess {
   credential: StepCredential;
   /** The exec env the credential plugin needs to mint for this cluster (besides the source's name). */
   pluginEnv: EnvVar[];
-  /** The explanation of a 401 while `doing` something: what the cluster would have to accept. */
-  explainUnauthorized: (doing: string) => ActionError;
+  /** Its part of the explanation of a refusal: the 401, and what else grants a 403's verb. */
+  explanations: SourceExplanations;
   /** The source's outputs, exports and summary rows. */
   report: Report;
 }
@@ -103,6 +103,8 @@ export interface SourceSpec<S> {
   owns: readonly string[];
   /** Inputs of other modes this source reads (EKS: the aws mode's role inputs). */
   claims?: readonly string[];
+  /** The other inputs it reads (with a default in action.yml). */
+  reads?: readonly string[];
   /** Where the server and CA come from, for the message that refuses another source's inputs. */
   origin: string;
   /** Reads and checks its inputs; throws an ActionError naming the input at fault. */
@@ -133,6 +135,8 @@ export interface ClusterSource {
   picks: readonly string[];
   owns: readonly string[];
   claims: readonly string[];
+  /** Every input this source reads: owns, claims and reads. */
+  reads: readonly string[];
   origin: string;
   choose(input: InputReader, env: NodeJS.ProcessEnv): ChosenSource;
   plugin: (() => Promise<SourcePlugin>) | undefined;
@@ -145,6 +149,7 @@ export function defineSource<S>(spec: SourceSpec<S>): ClusterSource {
     picks: spec.picks,
     owns: spec.owns,
     claims: spec.claims ?? [],
+    reads: [...spec.owns, ...(spec.claims ?? []), ...(spec.reads ?? [])],
     origin: spec.origin,
     plugin: spec.plugin,
     pluginTokenDeadlineMs: spec.pluginTokenDeadlineMs,

@@ -38,7 +38,7 @@ export async function prepareDeploy(
       explainApiError(error, doing, {
         namespace: request.namespace,
         kinds,
-        unauthorized: request.explainUnauthorized,
+        explanations: request.explanations,
       });
   };
   const validated = await validate(request, explainFor([]));

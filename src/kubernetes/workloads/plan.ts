@@ -1,11 +1,11 @@
 // What a deploy is asked for and plans, and the waits and rollbacks of each planned workload.
-import type { ActionError } from '../../base/errors.js';
 import type { Logger } from '../../base/logger.js';
 import { foreign } from '../../base/untrusted.js';
 import type { Backoff } from '../../net/retry.js';
 import type { Query } from '../api/client.js';
 import { workloadPath, type Workload } from '../api/objects.js';
 import type { AppliedWorkload } from '../apply/apply.js';
+import type { SourceExplanations } from '../explain.js';
 import type { ImageAssignment, WorkloadRef } from './refs.js';
 import type { ContainerChange, WorkloadResult } from './result.js';
 import { waitForRollout, type WaitOutcome, type WatchingClient } from './rollout.js';
@@ -24,8 +24,8 @@ export interface DeployRequest {
   /** 0: patch and report without waiting. */
   rolloutTimeoutMs: number;
   rollbackOnFailure: boolean;
-  /** The cluster source's explanation of a 401. */
-  explainUnauthorized: (doing: string) => ActionError;
+  /** The cluster source's part of the explanations of a refusal. */
+  explanations: SourceExplanations;
   /** GITHUB_REPOSITORY, GITHUB_SHA, GITHUB_RUN_ID for the change-cause annotation. */
   env: NodeJS.ProcessEnv;
   logger: Logger;

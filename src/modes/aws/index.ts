@@ -9,6 +9,7 @@ export const awsMode = defineMode<AwsSettings>({
   name: 'aws',
   picks: ['role-to-assume'],
   owns: ROLE_INPUTS,
+  reads: ['role-duration-seconds', 'mask-aws-account-id', 'output-credentials'],
   read: (input, common, env) => ({
     ...common,
     ...readAwsRole(input, env, common.audience),

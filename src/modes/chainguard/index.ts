@@ -14,6 +14,7 @@ export const chainguardMode = defineMode<ChainguardSettings>({
   name: 'chainguard',
   picks: ['chainguard-identity'],
   owns: ['chainguard-identity'],
+  reads: ['chainguard-issuer', 'chainguard-audience', 'registry-login'],
   read(input, common) {
     const identity = input.text('chainguard-identity');
     if (!identity) {

@@ -17,6 +17,13 @@ export const kubernetesMode = defineMode<KubernetesSettings>({
   implies: ['manifests'],
   pickedBy: (input) => pickSource(input)?.by,
   claims: (input) => pickSource(input)?.source.claims ?? [],
+  reads: [
+    'kubeconfig-credentials',
+    'rollout-timeout',
+    'rollback-on-failure',
+    'insecure-skip-tls-verify',
+  ],
+  readsWith: (input) => pickSource(input)?.source.reads ?? [],
   read: readKubernetes,
   load: () => import('./run.js'),
 });

@@ -216,7 +216,7 @@ async function runOnCluster(
           logger: ctx.logger,
           claims: ctx.claims,
           impersonation: cluster.impersonation,
-          unauthorized: access.explainUnauthorized,
+          explanations: access.explanations,
         })
       : undefined;
     const deploying =
@@ -229,7 +229,7 @@ async function runOnCluster(
             rolloutTimeoutMs: settings.rolloutTimeoutMs,
             rollbackOnFailure: settings.rollbackOnFailure,
             dryRun: settings.dryRun,
-            explainUnauthorized: access.explainUnauthorized,
+            explanations: access.explanations,
             env: ctx.env,
             logger: ctx.logger,
           })

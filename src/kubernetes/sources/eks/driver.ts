@@ -111,7 +111,7 @@ export async function openEks(
       { name: PLUGIN_ENV.durationSeconds, value: String(role.durationSeconds) },
       { name: PLUGIN_ENV.stsEndpoint, value: stsEndpoint },
     ],
-    explainUnauthorized: (doing) => explainEksUnauthorized(doing, context),
+    explanations: { unauthorized: (doing) => explainEksUnauthorized(doing, context) },
     // aws mode's outputs too, and its exports unless eks-export-aws-credentials: false.
     report: joinReports(
       report({

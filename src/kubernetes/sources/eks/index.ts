@@ -11,6 +11,12 @@ export const eksSource = defineSource<EksSettings>({
   picks: ['eks-cluster'],
   owns: ['eks-cluster', 'eks-endpoint'],
   claims: ROLE_INPUTS,
+  reads: [
+    'eks-export-aws-credentials',
+    'role-duration-seconds',
+    'mask-aws-account-id',
+    'output-credentials',
+  ],
   origin: 'the server and its CA come from EKS (DescribeCluster)',
   read: readEksSettings,
   // The ID token goes to STS: aws mode's audience.

@@ -20,7 +20,7 @@ export function prepare(cluster: ClusterSpec): PreparedSource {
           },
         },
         pluginEnv: [],
-        explainUnauthorized: (doing) => explainUnauthorized(doing, ctx.claims),
+        explanations: { unauthorized: (doing) => explainUnauthorized(doing, ctx.claims) },
         report: report(),
       }),
   };

@@ -5,7 +5,7 @@ import type { FileStore } from '../base/file-store.js';
 import type { InputReader } from '../base/input-reader.js';
 import type { Logger } from '../base/logger.js';
 import type { Report } from '../base/report.js';
-import type { Claims } from '../oidc/claims.js';
+import type { TokenContext } from '../oidc/context.js';
 import type { MaskSecret } from '../oidc/token.js';
 
 export type ModeName = 'kubernetes' | 'aws' | 'chainguard' | 'token';
@@ -19,17 +19,8 @@ export interface CommonSettings {
 }
 
 /** What every mode's run gets from main: the token and the collaborators it may use. */
-export interface ModeContext {
-  token: string;
-  claims: Claims;
-  /** The audience the token was requested for (undefined: the platform default). */
-  audience: string | undefined;
-  /** Requests a fresh ID token for the same audience (the current one may expire mid-run). */
-  renewToken: () => Promise<string>;
-  logger: Logger;
-  mask: MaskSecret;
+export interface ModeContext extends TokenContext {
   files: FileStore;
-  env: NodeJS.ProcessEnv;
   /** Records something for the post step to undo, at once (before a secret is written). */
   saveState: (name: string, value: string) => void;
 }

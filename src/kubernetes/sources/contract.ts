@@ -16,8 +16,7 @@
 import type { InputReader } from '../../base/input-reader.js';
 import type { Logger } from '../../base/logger.js';
 import type { Report } from '../../base/report.js';
-import type { Claims } from '../../oidc/claims.js';
-import type { MaskSecret } from '../../oidc/token.js';
+import type { TokenContext } from '../../oidc/context.js';
 import type { SourceExplanations } from '../explain.js';
 import type { ClusterSpec } from '../kubeconfig.js';
 
@@ -51,14 +50,7 @@ export interface ClusterAccess {
 }
 
 /** What a source gets when it opens: the ID token and the step's collaborators. */
-export interface SourceContext {
-  token: string;
-  claims: Claims;
-  audience: string | undefined;
-  renewToken: () => Promise<string>;
-  logger: Logger;
-  mask: MaskSecret;
-  env: NodeJS.ProcessEnv;
+export interface SourceContext extends TokenContext {
   /** The namespace the deploy uses, if the input named one (for RBAC hints). */
   namespace: string | undefined;
 }

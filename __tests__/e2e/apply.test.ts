@@ -4,13 +4,13 @@
 // Secret values never printed.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startIssuer, type Issuer } from '../fixtures/issuer.js';
-import { startKubeApiServer, type KubeApiServer } from '../fixtures/kube-apiserver.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CLUSTER_AUDIENCE as AUDIENCE, withTrustingCluster } from '../helpers/cluster.js';
+import type { Issuer } from '../fixtures/issuer.js';
+import type { KubeApiServer } from '../fixtures/kube-apiserver.js';
 import { findLeaks, jwtSecrets } from '../helpers/leaks.js';
 import { errorAnnotations, makeRunnerDirs, runAction, type RunResult } from '../helpers/runner.js';
 
-const AUDIENCE = 'https://kubernetes.fixture';
 const SECRET_VALUE = 'pa55-w0rd-never-printed';
 const SECRET_DATA = 'data-value-never-printed';
 
@@ -19,19 +19,8 @@ let server: KubeApiServer;
 let seq = 0;
 const fresh = (base: string) => `${base}-${++seq}`;
 
-beforeAll(async () => {
-  issuer = await startIssuer();
-  server = await startKubeApiServer({
-    issuer: issuer.issuer,
-    audiences: [AUDIENCE],
-    usernamePrefix: 'forgejo:',
-    stepMs: 20,
-    crdEstablishMs: 200,
-  });
-});
-afterAll(async () => {
-  await server.close();
-  await issuer.close();
+withTrustingCluster({ stepMs: 20, crdEstablishMs: 200 }, (started) => {
+  ({ issuer, server } = started);
 });
 
 let runs: RunResult[] = [];

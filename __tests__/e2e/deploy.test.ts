@@ -3,11 +3,11 @@
 // sends for the same change; failures are diagnosed and rolled back; refusals are explained;
 // the wait survives the watch faults client-go survives, and a token that expires mid-wait.
 import { parseAllDocuments } from 'yaml';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startIssuer, type Issuer } from '../fixtures/issuer.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CLUSTER_AUDIENCE as AUDIENCE, withTrustingCluster } from '../helpers/cluster.js';
+import type { Issuer } from '../fixtures/issuer.js';
 import {
   rules,
-  startKubeApiServer,
   type KubeApiServer,
   type KubeObject,
   type RecordedRequest,
@@ -24,7 +24,6 @@ import {
   type RunResult,
 } from '../helpers/runner.js';
 
-const AUDIENCE = 'https://kubernetes.fixture';
 const USER = 'forgejo:repo:org/app:ref:refs/heads/main';
 
 let issuer: Issuer;
@@ -33,18 +32,8 @@ let seq = 0;
 /** A fresh namespace per test: tests share one server, not its objects. */
 const freshNamespace = (base: string) => `${base}-${++seq}`;
 
-beforeAll(async () => {
-  issuer = await startIssuer();
-  server = await startKubeApiServer({
-    issuer: issuer.issuer,
-    audiences: [AUDIENCE],
-    usernamePrefix: 'forgejo:',
-    stepMs: 20,
-  });
-});
-afterAll(async () => {
-  await server.close();
-  await issuer.close();
+withTrustingCluster({ stepMs: 20 }, (started) => {
+  ({ issuer, server } = started);
 });
 /** Every run (main and post) of the current test, and the tokens handed out before it. */
 let runs: RunResult[] = [];

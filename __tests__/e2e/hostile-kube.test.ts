@@ -5,37 +5,30 @@
 // also sees an `::add-mask::` printed verbatim after an injected `::stop-commands::`), for a
 // bounded time and for a clean failure (exit 1, an ::error::, no stack trace).
 import { rmSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { CLUSTER_AUDIENCE as AUDIENCE, withTrustingCluster } from '../helpers/cluster.js';
 import {
   startHostileKube,
   type FrontRequest,
   type HostileKube,
 } from '../fixtures/hostile/kube-front.js';
-import { startIssuer, type Issuer } from '../fixtures/issuer.js';
-import { rules, startKubeApiServer, type KubeApiServer } from '../fixtures/kube-apiserver.js';
+import type { Issuer } from '../fixtures/issuer.js';
+import { rules, type KubeApiServer } from '../fixtures/kube-apiserver.js';
 import { maskedInClear } from '../helpers/commands.js';
 import { expectClean as expectCleanRun, expectFailure, secretsOf } from '../helpers/hostile.js';
 import { runAction, type RunResult } from '../helpers/runner.js';
-
-const AUDIENCE = 'https://kubernetes.fixture';
 
 let issuer: Issuer;
 let kube: KubeApiServer;
 let front: HostileKube;
 const runs: RunResult[] = [];
 
-beforeAll(async () => {
-  issuer = await startIssuer();
-  kube = await startKubeApiServer({
-    issuer: issuer.issuer,
-    audiences: [AUDIENCE],
-    usernamePrefix: 'forgejo:',
-    stepMs: 20,
-  });
+withTrustingCluster({ stepMs: 20 }, async (started) => {
+  ({ issuer, server: kube } = started);
   front = await startHostileKube(kube.url);
 });
 afterAll(async () => {
-  await Promise.all([issuer.close(), kube.close(), front.close()]);
+  await Promise.all([front.close()]);
 });
 afterEach(() => {
   front.inject = false;

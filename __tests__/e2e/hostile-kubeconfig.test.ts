@@ -6,17 +6,16 @@
 // what dist/credential.js prints.
 import { readFileSync, rmSync } from 'node:fs';
 import { stringify } from 'yaml';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { CLUSTER_AUDIENCE as AUDIENCE, withTrustingCluster } from '../helpers/cluster.js';
 import { INJECTION, startHostileKube, type HostileKube } from '../fixtures/hostile/kube-front.js';
 import { startHostilePeer, type HostilePeer } from '../fixtures/hostile/http-peer.js';
-import { startIssuer, type Issuer } from '../fixtures/issuer.js';
-import { startKubeApiServer, type KubeApiServer } from '../fixtures/kube-apiserver.js';
+import type { Issuer } from '../fixtures/issuer.js';
+import type { KubeApiServer } from '../fixtures/kube-apiserver.js';
 import { kubectl } from '../fixtures/kube/kubectl.js';
 import { startProxy, type TestProxy } from '../fixtures/proxy.js';
 import { expectClean, expectFailure, secretsOf } from '../helpers/hostile.js';
 import { runAction, type RunResult } from '../helpers/runner.js';
-
-const AUDIENCE = 'https://kubernetes.fixture';
 
 let issuer: Issuer;
 let kube: KubeApiServer;
@@ -25,14 +24,8 @@ let proxy: TestProxy;
 let peer: HostilePeer;
 const runs: RunResult[] = [];
 
-beforeAll(async () => {
-  issuer = await startIssuer();
-  kube = await startKubeApiServer({
-    issuer: issuer.issuer,
-    audiences: [AUDIENCE],
-    usernamePrefix: 'forgejo:',
-    stepMs: 20,
-  });
+withTrustingCluster({ stepMs: 20 }, async (started) => {
+  ({ issuer, server: kube } = started);
   kube.addDeployment({ name: 'web', namespace: 'demo', replicas: 1 });
   kube.addDeployment({ name: 'imp', namespace: 'demo', replicas: 1 });
   front = await startHostileKube(kube.url);
@@ -40,7 +33,7 @@ beforeAll(async () => {
   peer = await startHostilePeer();
 });
 afterAll(async () => {
-  await Promise.all([issuer.close(), kube.close(), front.close(), proxy.close(), peer.close()]);
+  await Promise.all([front.close(), proxy.close(), peer.close()]);
 });
 afterEach(() => {
   for (const run of runs.splice(0)) rmSync(run.dirs.root, { recursive: true, force: true });

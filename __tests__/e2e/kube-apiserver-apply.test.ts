@@ -6,8 +6,9 @@
 import { writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startIssuer, type Issuer } from '../fixtures/issuer.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { CLUSTER_AUDIENCE as AUDIENCE, withTrustingCluster } from '../helpers/cluster.js';
+import type { Issuer } from '../fixtures/issuer.js';
 import {
   rules,
   startKubeApiServer,
@@ -18,7 +19,6 @@ import {
 import { kubectl, rawRequest, type KubectlVersion } from '../fixtures/kube/kubectl.js';
 import { tempDir } from '../helpers/temp.js';
 
-const AUDIENCE = 'https://kubernetes.fixture';
 const USER = 'forgejo:repo:org/app:ref:refs/heads/main';
 const CRD_DELAY_MS = 1000;
 const VERSIONS: KubectlVersion[] = ['1.27', '1.33'];
@@ -28,21 +28,10 @@ let server: KubeApiServer;
 let token: string;
 let config: string;
 
-beforeAll(async () => {
-  issuer = await startIssuer();
-  server = await startKubeApiServer({
-    issuer: issuer.issuer,
-    audiences: [AUDIENCE],
-    usernamePrefix: 'forgejo:',
-    stepMs: 15,
-    crdEstablishMs: CRD_DELAY_MS,
-  });
+withTrustingCluster({ stepMs: 15, crdEstablishMs: CRD_DELAY_MS }, async (started) => {
+  ({ issuer, server } = started);
   token = await issuer.mint({ aud: AUDIENCE });
   config = server.kubeconfig(token);
-});
-afterAll(async () => {
-  await server.close();
-  await issuer.close();
 });
 beforeEach(() => {
   server.authorize = () => true;

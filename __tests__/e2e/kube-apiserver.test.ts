@@ -3,8 +3,9 @@
 import { createServer } from 'node:http';
 import { request } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startIssuer, type Issuer } from '../fixtures/issuer.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { CLUSTER_AUDIENCE as AUDIENCE, withTrustingCluster } from '../helpers/cluster.js';
+import type { Issuer } from '../fixtures/issuer.js';
 import {
   rules,
   startKubeApiServer,
@@ -19,7 +20,6 @@ import {
 } from '../fixtures/kube/kubectl.js';
 import { jsonMergePatch, jsonPatch, strategicMergePatch } from '../fixtures/kube/patch.js';
 
-const AUDIENCE = 'https://kubernetes.fixture';
 const USER = 'forgejo:repo:org/app:ref:refs/heads/main';
 const UNAUTHORIZED_BODY =
   '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}';
@@ -33,20 +33,10 @@ let seq = 0;
 /** A fresh workload name per test, so tests share one server without sharing state. */
 const fresh = (base: string) => `${base}-${++seq}`;
 
-beforeAll(async () => {
-  issuer = await startIssuer();
-  server = await startKubeApiServer({
-    issuer: issuer.issuer,
-    audiences: [AUDIENCE],
-    usernamePrefix: 'forgejo:',
-    stepMs: 15,
-  });
+withTrustingCluster({ stepMs: 15 }, async (started) => {
+  ({ issuer, server } = started);
   token = await issuer.mint({ aud: AUDIENCE });
   config = server.kubeconfig(token);
-});
-afterAll(async () => {
-  await server.close();
-  await issuer.close();
 });
 beforeEach(() => {
   server.authorize = () => true;

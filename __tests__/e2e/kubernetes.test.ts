@@ -4,35 +4,25 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startIssuer, type Issuer } from '../fixtures/issuer.js';
-import { startKubeApiServer, type KubeApiServer } from '../fixtures/kube-apiserver.js';
+import { describe, expect, it } from 'vitest';
+import { CLUSTER_AUDIENCE as AUDIENCE, withTrustingCluster } from '../helpers/cluster.js';
+import type { Issuer } from '../fixtures/issuer.js';
+import type { KubeApiServer } from '../fixtures/kube-apiserver.js';
 import { kubectl, UNAUTHORIZED_MESSAGES, type KubectlVersion } from '../fixtures/kube/kubectl.js';
 import { findLeaks, jwtSecrets, maskedValues } from '../helpers/leaks.js';
 import { runAction, runPost, type RunResult } from '../helpers/runner.js';
 import { isInside } from '../../src/action/file-store.js';
 import { STATE } from '../../src/base/state.js';
 
-const AUDIENCE = 'https://kubernetes.fixture';
 const USER = 'forgejo:repo:org/app:ref:refs/heads/main';
 
 let issuer: Issuer;
 let server: KubeApiServer;
 
-beforeAll(async () => {
-  issuer = await startIssuer();
-  server = await startKubeApiServer({
-    issuer: issuer.issuer,
-    audiences: [AUDIENCE],
-    usernamePrefix: 'forgejo:',
-    stepMs: 20,
-  });
+withTrustingCluster({ stepMs: 20 }, (started) => {
+  ({ issuer, server } = started);
   server.addDeployment({ name: 'web', namespace: 'demo' });
   server.addDeployment({ name: 'api', namespace: 'other' });
-});
-afterAll(async () => {
-  await server.close();
-  await issuer.close();
 });
 
 /** A later step of the same job: kubectl with KUBECONFIG from GITHUB_ENV. */

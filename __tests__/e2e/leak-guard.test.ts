@@ -4,10 +4,11 @@
 // directories. And two invocations at once, sharing RUNNER_TEMP, stay independent.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CLUSTER_AUDIENCE as AUDIENCE, withTrustingCluster } from '../helpers/cluster.js';
 import { startChainguardSts, type ChainguardSts } from '../fixtures/chainguard-sts.js';
 import { eksAuthenticator, startEksFront } from '../fixtures/eks.js';
-import { startIssuer, type Issuer } from '../fixtures/issuer.js';
+import type { Issuer } from '../fixtures/issuer.js';
 import { startKubeApiServer, type KubeApiServer } from '../fixtures/kube-apiserver.js';
 import { kubectl } from '../fixtures/kube/kubectl.js';
 import { motoInstalled, startMoto, type Moto } from '../fixtures/moto.js';
@@ -15,7 +16,6 @@ import { foreignCommands } from '../helpers/commands.js';
 import { findLeaks, jwtSecrets, maskedValues, type LeakAllowance } from '../helpers/leaks.js';
 import { makeRunnerDirs, runAction, runPost, type RunResult } from '../helpers/runner.js';
 
-const AUDIENCE = 'https://kubernetes.fixture';
 const IDENTITY = 'd'.repeat(40);
 const DEBUG = { RUNNER_DEBUG: '1', ACTIONS_STEP_DEBUG: 'true' };
 
@@ -24,14 +24,8 @@ let kube: KubeApiServer;
 let chainguard: ChainguardSts;
 let moto: Moto | undefined;
 
-beforeAll(async () => {
-  issuer = await startIssuer();
-  kube = await startKubeApiServer({
-    issuer: issuer.issuer,
-    audiences: [AUDIENCE],
-    usernamePrefix: 'forgejo:',
-    stepMs: 10,
-  });
+withTrustingCluster({ stepMs: 10 }, async (started) => {
+  ({ issuer, server: kube } = started);
   kube.addDeployment({ name: 'web', namespace: 'demo', replicas: 2 });
   kube.addDeployment({ name: 'api', namespace: 'other', replicas: 2 });
   chainguard = await startChainguardSts();
@@ -39,7 +33,7 @@ beforeAll(async () => {
   if (motoInstalled() || process.env['CI']) moto = await startMoto();
 });
 afterAll(async () => {
-  await Promise.all([issuer.close(), kube.close(), chainguard.close(), moto?.stop()]);
+  await Promise.all([chainguard.close(), moto?.stop()]);
 });
 
 /** Files under the run's directories holding a secret, outside the credential directories and the command files. */

@@ -5,6 +5,8 @@ const setupFiles = ['__tests__/helpers/setup.ts'];
 
 export default defineConfig({
   test: {
+    // The default reporter, and a line every 20 s while files run (helpers/heartbeat.ts).
+    reporters: ['default', './__tests__/helpers/heartbeat.ts'],
     projects: [
       {
         test: {

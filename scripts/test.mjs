@@ -5,7 +5,7 @@
 // The run gets a temp dir of its own (TMPDIR for every process it starts, the runner's children
 // included): other processes on the machine, another `npm test` among them, create directories
 // with the same prefixes at the same time, so only this run's own temp dir tells what it left.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { currentDist } from './dist-cache.mjs';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,18 +34,29 @@ process.env.TMPDIR = runTemp;
 // Also when a step throws: the run's temp dir goes with it.
 process.on('exit', () => rmSync(runTemp, { recursive: true, force: true }));
 
-function step(name, command, args) {
+/** Runs one step, its output shown, with a line every 20 s while it is silent for long. */
+async function step(name, command, args) {
   console.log(`\n== ${name}`);
-  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
-  if (result.status !== 0) {
-    console.error(`\n${name} failed (exit ${result.status ?? result.signal}).`);
+  const started = Date.now();
+  const ticker = setInterval(
+    () => console.log(`${name}: ${Math.round((Date.now() - started) / 1000)} s`),
+    20_000,
+  );
+  const code = await new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: root, stdio: 'inherit' });
+    child.on('exit', (status, signal) => resolve(status ?? signal));
+    child.on('error', (error) => resolve(error.message));
+  });
+  clearInterval(ticker);
+  if (code !== 0) {
+    console.error(`\n${name} failed (exit ${code}).`);
     process.exit(1);
   }
 }
 
-step('typecheck', bin('tsc'), ['--noEmit']);
-step('lint', bin('eslint'), ['.']);
-step('format', bin('prettier'), ['--check', '.']);
+await step('typecheck', bin('tsc'), ['--noEmit']);
+await step('lint', bin('eslint'), ['.']);
+await step('format', bin('prettier'), ['--check', '.']);
 
 console.log('\n== dist/ is what `npm run build` produces');
 // Built once into .cache/dist/HASH: the e2e tests run the same bundle (their globalSetup finds it).
@@ -65,12 +76,12 @@ if (missing.length > 0) {
 console.log('dist/ is up to date.');
 
 // The newcomer's first command (README): every scene must pass.
-step('demo (npm run demo)', bin('tsx'), [join('scripts', 'demo.ts')]);
+await step('demo (npm run demo)', bin('tsx'), [join('scripts', 'demo.ts')]);
 
 console.log('\n== Node 24 for the compatibility smoke test');
 process.env.OIDC_DEPLOY_NODE24 = ensureNode24();
 
-step('tests', bin('vitest'), ['run', ...process.argv.slice(2)]);
+await step('tests', bin('vitest'), ['run', ...process.argv.slice(2)]);
 
 console.log('\n== the run left nothing in the temp dir');
 const left = readdirSync(runTemp).filter((name) =>

@@ -55,10 +55,11 @@ const LOCATION = /^[a-z]+(?:-[a-z0-9]+){1,3}$/;
 // A project ID (6-30 characters; an old domain-scoped one has a `domain:` prefix), or a number.
 const PROJECT = /^(?:(?:[a-z0-9-]+\.)+[a-z]{2,}:)?[a-z][-a-z0-9]{4,28}[a-z0-9]$|^[1-9]\d{0,19}$/;
 const RESOURCE_NAME = /^projects\/([^/]+)\/(?:locations|zones)\/([^/]+)\/clusters\/([^/]+)$/;
-// Pool and provider IDs: 4 to 32 lowercase letters, digits and "-".
+// Pool and provider IDs: lowercase letters, digits and "-" (Google creates them 4 to 32 long; the
+// length is left to STS, which says invalid_target).
 const PROVIDER_NAME =
   /^projects\/([^/]+)\/locations\/([^/]+)\/workloadIdentityPools\/([^/]+)\/providers\/([^/]+)$/;
-const POOL_ID = /^[a-z0-9](?:[-a-z0-9]{2,30})[a-z0-9]$/;
+const POOL_ID = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
 // A service account's e-mail (NAME@PROJECT.iam.gserviceaccount.com, and Google's own domains
 // such as PROJECT_NUMBER-compute@developer.gserviceaccount.com), or its numeric unique ID.
 const SERVICE_ACCOUNT =
@@ -201,7 +202,7 @@ function readProvider(input: InputReader): WorkloadIdentityProvider {
   ] as const) {
     if (!POOL_ID.test(id)) {
       throw new ActionError(
-        `Input "workload-identity-provider" has the ${what} ID "${printable(id)}", which is not 4 to 32 lowercase letters, digits and "-".`,
+        `Input "workload-identity-provider" has the ${what} ID "${printable(id)}", which is not lowercase letters, digits and "-".`,
         `Give ${example}.`,
       );
     }

@@ -15,6 +15,7 @@ import {
 } from '../../../src/kubernetes/sources/gke/explain.js';
 import { GoogleRefusal, parseGoogleError } from '../../../src/kubernetes/sources/gke/google-api.js';
 import { googleIdentity } from '../../../src/kubernetes/sources/gke/identity.js';
+import { mint } from '../../../src/kubernetes/sources/gke/plugin.js';
 import { providerParts } from '../../../src/kubernetes/sources/gke/settings.js';
 import { ACCESS_SCOPES, SCOPES } from '../../../src/kubernetes/sources/gke/tokens.js';
 import type { Claims } from '../../../src/oidc/claims.js';
@@ -234,6 +235,33 @@ describe('the token chain against the Google fixture', () => {
     expect(error).toBeInstanceOf(ActionError);
     expect((error as Error).message).toMatch(/may not impersonate service account other@/);
     expect(google.requests.slice(before).map((r) => r.status)).toEqual([200, 403]);
+  });
+
+  it("the plugin: a token from the exec env's provider and account, handed out a minute early", async () => {
+    const idToken = await issuer.mint({ aud: google.tokenAudience('ci-jobs', 'gh') });
+    const env = {
+      OIDC_DEPLOY_GKE_PROVIDER: google.providerName('ci-jobs', 'gh'),
+      OIDC_DEPLOY_GKE_SERVICE_ACCOUNT: SA,
+      OIDC_DEPLOY_GKE_STS_ENDPOINT: google.endpoints.sts,
+      OIDC_DEPLOY_GKE_IAMCREDENTIALS_ENDPOINT: google.endpoints.iamcredentials,
+    };
+    google.limits.accessTokenMaxSeconds = 600;
+    const request = {
+      idToken,
+      audience: undefined,
+      logger: quiet,
+      renewIdToken: () => Promise.resolve(idToken),
+    };
+    const made = await mint({ ...request, env });
+    const issued = google.lookup(made.token);
+    expect(issued?.principal).toBe(SA);
+    expect((issued?.expiresAt ?? 0) - made.expiresAt.getTime()).toBe(60_000);
+    // Without the account: the federated token itself, its expiry a fifth of its life early.
+    const direct = await mint({ ...request, env: { ...env, OIDC_DEPLOY_GKE_SERVICE_ACCOUNT: '' } });
+    expect(google.lookup(direct.token)?.kind).toBe('federated');
+    await expect(mint({ ...request, env: {} })).rejects.toThrow(
+      "The kubeconfig's exec env has no OIDC_DEPLOY_GKE_PROVIDER",
+    );
   });
 
   it('a server that is not Google: named with its variable', async () => {

@@ -4,7 +4,7 @@
 // API server authenticating Google tokens through that webhook. Real kubectl in a later step runs
 // the written kubeconfig after every token the step saw has expired; real gcloud writes the same
 // server and CA for each endpoint; each refusal gets its explanation; no secret leaks.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -23,7 +23,15 @@ import { kubectl, UNAUTHORIZED_MESSAGES } from '../fixtures/kube/kubectl.js';
 import { tokenReviewWebhook } from '../fixtures/kube/token-review.js';
 import { findLeaks, jwtSecrets, maskedValues } from '../helpers/leaks.js';
 import { deployPaused } from '../helpers/rollout.js';
-import { DIST, errorAnnotations, runAction, runPost, type RunResult } from '../helpers/runner.js';
+import {
+  DIST,
+  errorAnnotations,
+  makeRunnerDirs,
+  ROOT,
+  runAction,
+  runPost,
+  type RunResult,
+} from '../helpers/runner.js';
 import { tempDir } from '../helpers/temp.js';
 
 const PROJECT = 'demo-project';
@@ -439,6 +447,78 @@ describe('gke-cluster', () => {
       env: { ...forgejo.env(), SSL_CERT_FILE: ca },
     });
     expect(got.code, got.stderr).toBe(0);
+  });
+});
+
+describe('gke-cluster with manifests', () => {
+  it('applies the manifests with the Google token and rolls out what it applied', async () => {
+    const namespace = `gke-${++seq}`;
+    api.addNamespace(namespace);
+    const dirs = makeRunnerDirs();
+    mkdirSync(join(dirs.workspace, 'deploy'));
+    writeFileSync(
+      join(dirs.workspace, 'deploy', 'app.yaml'),
+      [
+        `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: ${namespace}\ndata:\n  color: blue\n`,
+        `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: ${namespace}\nspec:\n  replicas: 2\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n        - name: api\n          image: registry.example/api:1\n`,
+      ].join('---\n'),
+    );
+    const run = await runAction({
+      dirs,
+      inputs: gkeInputs(github, namespace, {
+        'service-account': '',
+        manifests: 'deploy',
+        images: 'registry.example/api:2',
+        'rollout-timeout': '60s',
+      }),
+      env: { ...github.env(), ...endpointEnv() },
+      timeoutMs: 90_000,
+    });
+    runs.push(run);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toContain('configmap/settings serverside-applied');
+    expect(run.stdout).toContain('deployment.apps/api serverside-applied');
+    const applies = api.requests.filter(
+      (r) =>
+        r.method === 'PATCH' &&
+        r.contentType === 'application/apply-patch+yaml' &&
+        r.path.includes(`/namespaces/${namespace}/`),
+    );
+    expect(applies).toHaveLength(2);
+    expect(new Set(applies.map((r) => r.user))).toEqual(
+      new Set([google.principal(POOL, github.subject)]),
+    );
+    const workloads = JSON.parse(run.outputs['workloads'] ?? '[]') as Array<{ result: string }>;
+    expect(workloads.map((w) => w.result)).toEqual(['rolled-out']);
+  });
+});
+
+describe('gke-cluster loads only its own code', () => {
+  it('a GKE run loads the GKE chunks and none of the AWS or EKS code', async () => {
+    const file = join(tempDir('oidc-deploy-loads-'), 'loads.txt');
+    const run = await action(
+      forgejo,
+      'default',
+      {},
+      {
+        NODE_OPTIONS: `--import=${join(ROOT, '__tests__', 'fixtures', 'record-loads.mjs')}`,
+        RECORD_LOADS_FILE: file,
+      },
+    );
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const loaded = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((u) => u.startsWith('file:'))
+      .map((u) => new URL(u).pathname);
+    expect(loaded.filter((p) => !p.startsWith(`${DIST}/`))).toEqual([]);
+    const code = loaded.map((p) => readFileSync(p, 'utf8'));
+    // The recorder works: it saw the chunk with the impersonation call.
+    expect(code.some((c) => c.includes(':generateAccessToken'))).toBe(true);
+    for (const signature of ['AssumeRoleWithWebIdentity', 'k8s-aws-v1.', 'x-k8s-aws-id'])
+      expect(
+        code.some((c) => c.includes(signature)),
+        signature,
+      ).toBe(false);
   });
 });
 

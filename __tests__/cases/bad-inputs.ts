@@ -56,6 +56,15 @@ const deploy = (extra: Record<string, string>) => ({
   images: 'web=nginx:1.27',
   ...extra,
 });
+const PROVIDER =
+  'projects/123456789012/locations/global/workloadIdentityPools/ci-jobs/providers/github';
+const gke = (extra: Record<string, string>) => ({
+  'gke-cluster': 'demo',
+  'gke-location': 'europe-west1',
+  'gcp-project': 'my-project',
+  'workload-identity-provider': PROVIDER,
+  ...extra,
+});
 const aws = (extra: Record<string, string>) => ({
   'role-to-assume': ROLE,
   'aws-region': 'eu-west-1',
@@ -546,6 +555,108 @@ export const BAD_INPUTS: BadInputCase[] = [
     title: 'eks-export-aws-credentials not a boolean',
     inputs: aws({ 'eks-cluster': 'demo', 'eks-export-aws-credentials': 'maybe' }),
     names: 'eks-export-aws-credentials',
+  },
+  // gke
+  {
+    title: 'gke-cluster without gke-location',
+    inputs: gke({ 'gke-location': '' }),
+    names: 'gke-location',
+    says: /gke-cluster/,
+  },
+  {
+    title: 'gke-cluster without gcp-project',
+    inputs: gke({ 'gcp-project': '' }),
+    names: 'gcp-project',
+    says: /gke-cluster/,
+  },
+  {
+    title: 'gke-cluster without workload-identity-provider',
+    inputs: gke({ 'workload-identity-provider': '' }),
+    names: 'workload-identity-provider',
+    says: /gke-cluster/,
+  },
+  {
+    title: 'gke-cluster not a cluster name',
+    inputs: gke({ 'gke-cluster': 'My_Cluster' }),
+    names: 'gke-cluster',
+  },
+  {
+    title: 'gke-cluster with a line break and a workflow command',
+    inputs: gke({ 'gke-cluster': 'demo\n::warning::x' }),
+    names: 'gke-cluster',
+  },
+  {
+    title: 'gke-cluster as a resource name in another location than gke-location',
+    inputs: gke({ 'gke-cluster': 'projects/my-project/locations/us-east1/clusters/demo' }),
+    names: 'gke-location',
+  },
+  {
+    title: 'gke-location not a region or zone',
+    inputs: gke({ 'gke-location': 'Europe West' }),
+    names: 'gke-location',
+  },
+  {
+    title: 'gcp-project not a project ID',
+    inputs: gke({ 'gcp-project': 'My Project' }),
+    names: 'gcp-project',
+  },
+  {
+    title: 'workload-identity-provider with the project ID instead of its number',
+    inputs: gke({ 'workload-identity-provider': PROVIDER.replace('123456789012', 'my-project') }),
+    names: 'workload-identity-provider',
+    says: /number/,
+  },
+  {
+    title: 'workload-identity-provider as the STS audience URL',
+    inputs: gke({ 'workload-identity-provider': `//iam.googleapis.com/${PROVIDER}` }),
+    names: 'workload-identity-provider',
+  },
+  {
+    title: 'workload-identity-provider naming a pool only',
+    inputs: gke({
+      'workload-identity-provider':
+        'projects/123456789012/locations/global/workloadIdentityPools/ci-jobs',
+    }),
+    names: 'workload-identity-provider',
+  },
+  {
+    title: 'service-account not a service account e-mail',
+    inputs: gke({ 'service-account': 'alice@example.com' }),
+    names: 'service-account',
+  },
+  {
+    title: 'gke-endpoint not public, private or dns',
+    inputs: gke({ 'gke-endpoint': 'internal' }),
+    names: 'gke-endpoint',
+  },
+  {
+    title: 'gke-cluster with kubeconfig',
+    inputs: gke({ kubeconfig: KUBECONFIG }),
+    names: 'kubeconfig',
+    says: /gke-cluster/,
+  },
+  {
+    title: 'gke-cluster with eks-cluster',
+    inputs: gke({ 'eks-cluster': 'demo', 'role-to-assume': ROLE, 'aws-region': 'eu-west-1' }),
+    names: 'gke-cluster',
+  },
+  {
+    title: 'service-account without gke-cluster',
+    inputs: { kubeconfig: KUBECONFIG, 'service-account': 'deploy@p.iam.gserviceaccount.com' },
+    names: 'service-account',
+  },
+  {
+    title: 'CLOUDSDK_API_ENDPOINT_OVERRIDES_STS over plain http to a remote host',
+    inputs: gke({}),
+    names: 'CLOUDSDK_API_ENDPOINT_OVERRIDES_STS',
+    env: { CLOUDSDK_API_ENDPOINT_OVERRIDES_STS: 'http://sts.example.com/' },
+    says: /https/,
+  },
+  {
+    title: 'CLOUDSDK_API_ENDPOINT_OVERRIDES_CONTAINER with credentials in the URL',
+    inputs: gke({}),
+    names: 'CLOUDSDK_API_ENDPOINT_OVERRIDES_CONTAINER',
+    env: { CLOUDSDK_API_ENDPOINT_OVERRIDES_CONTAINER: 'https://user:pw@container.example/' },
   },
   // chainguard
   {

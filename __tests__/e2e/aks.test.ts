@@ -308,6 +308,7 @@ describe('aks-cluster', () => {
     const namespace = `aks-${++seq}`;
     kube.addDeployment({ name: 'web', namespace });
     const proxied = azure.proxied.length;
+    const entraFrom = azure.entra.requests.length;
     const inputs = aksInputs(namespace);
     delete inputs['azure-authority-host'];
     delete inputs['azure-resource-manager-endpoint'];
@@ -320,6 +321,7 @@ describe('aks-cluster', () => {
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(JSON.parse(run.outputs['workloads'] ?? '[]')).toMatchObject([{ result: 'rolled-out' }]);
     expect(azure.entra.requests.at(-1)?.assertion?.sub).toBe(FORGEJO_SUB);
+    expect(azure.entra.requests.slice(entraFrom).map((r) => r.kind)).toEqual(['token', 'token']);
     // MSAL knows login.microsoftonline.com: no discovery, straight to the token endpoint.
     expect(new Set(azure.proxied.slice(proxied).map((p) => p.target))).toEqual(
       new Set(['login.microsoftonline.com:443', 'management.azure.com:443']),
@@ -353,6 +355,8 @@ describe('aks-cluster', () => {
       const run = await action(inputs, github, { HTTPS_PROXY: azure.proxyUrl });
       expect(run.code, run.stdout + run.stderr).toBe(0);
       expect(new Set(azure.proxied.slice(proxied).map((p) => p.target))).toEqual(new Set(hosts));
+      // MSAL knows these authorities: nothing but the two token requests.
+      expect(azure.entra.requests.slice(entraFrom).map((r) => r.kind)).toEqual(['token', 'token']);
       const scopes = azure.entra.requests.slice(entraFrom).map((r) => r.scope);
       expect(scopes).toContain(`https://${hosts[1]?.replace(':443', '')}/.default`);
       expect(run.summary).toContain(`| Azure cloud | ${cloud} (`);

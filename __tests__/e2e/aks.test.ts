@@ -613,7 +613,7 @@ describe('loading and runtimes', () => {
     expect(plugin.run.stdout).toContain('"kind":"ExecCredential"');
     expect(plugin.loaded.filter((f) => chunks.includes(f))).toHaveLength(1);
 
-    const others = [
+    const others: RunOptions[] = [
       { inputs: { mode: 'token' }, env: jobEnv(github) },
       {
         inputs: {

@@ -14,8 +14,10 @@ import { explainArmRefusal } from './explain.js';
 import { readPluginEnv, type PluginSettings } from './plugin-env.js';
 import type { AksSettings } from './settings.js';
 
-/** Entra (and ARM) within the plugin's 30 s: the ID token request has had its share already. */
+/** Entra within the plugin's 30 s: the ID token request has had its share (15 s) already. */
 const PLUGIN_TIMING = { deadlineMs: 12_000, requestTimeoutMs: 6_000 };
+/** Entra and then ARM (a cluster without Entra integration) share those 12 s. */
+const PLUGIN_TIMING_EACH = { deadlineMs: 6_000, requestTimeoutMs: 4_000 };
 /** A local account's token is read again after an hour (it does not expire by itself). */
 const LOCAL_TOKEN_REREAD_MS = 3_600_000;
 
@@ -36,7 +38,7 @@ export async function mint({
     idToken,
     renewIdToken,
     logger,
-    timing: PLUGIN_TIMING,
+    timing: plugin.local ? PLUGIN_TIMING_EACH : PLUGIN_TIMING,
   });
   const token = async (scope: string) => {
     try {
@@ -73,7 +75,7 @@ export async function mint({
         cluster: plugin.cluster,
         token: arm.token,
       },
-      { logger, timing: PLUGIN_TIMING },
+      { logger, timing: PLUGIN_TIMING_EACH },
     );
     if (!listed.localToken) {
       throw new ActionError(

@@ -65,6 +65,17 @@ const gke = (extra: Record<string, string>) => ({
   'workload-identity-provider': PROVIDER,
   ...extra,
 });
+const AZURE_SUBSCRIPTION = '5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b';
+const AZURE_CLIENT = 'c1a2b3c4-d5e6-4f70-8a9b-0c1d2e3f4a5b';
+const AZURE_TENANT = '4d1e2f3a-5b6c-4d7e-8f90-a1b2c3d4e5f6';
+const aks = (extra: Record<string, string>) => ({
+  'aks-cluster': 'prod',
+  'azure-resource-group': 'prod-rg',
+  'azure-subscription-id': AZURE_SUBSCRIPTION,
+  'azure-client-id': AZURE_CLIENT,
+  'azure-tenant-id': AZURE_TENANT,
+  ...extra,
+});
 const aws = (extra: Record<string, string>) => ({
   'role-to-assume': ROLE,
   'aws-region': 'eu-west-1',
@@ -657,6 +668,84 @@ export const BAD_INPUTS: BadInputCase[] = [
     inputs: gke({}),
     names: 'CLOUDSDK_API_ENDPOINT_OVERRIDES_CONTAINER',
     env: { CLOUDSDK_API_ENDPOINT_OVERRIDES_CONTAINER: 'https://user:pw@container.example/' },
+  },
+  // aks
+  {
+    title: 'aks-cluster without azure-client-id',
+    inputs: aks({ 'azure-client-id': '' }),
+    names: 'azure-client-id',
+    says: /aks-cluster/,
+  },
+  {
+    title: 'aks-cluster without azure-tenant-id',
+    inputs: aks({ 'azure-tenant-id': '' }),
+    names: 'azure-tenant-id',
+    says: /aks-cluster/,
+  },
+  {
+    title: 'aks-cluster without azure-resource-group',
+    inputs: aks({ 'azure-resource-group': '' }),
+    names: 'azure-resource-group',
+    says: /aks-cluster/,
+  },
+  {
+    title: 'aks-cluster not a cluster name',
+    inputs: aks({ 'aks-cluster': 'my cluster\n::warning::x' }),
+    names: 'aks-cluster',
+  },
+  {
+    title: 'azure-subscription-id a name, not an id',
+    inputs: aks({ 'azure-subscription-id': 'Production' }),
+    names: 'azure-subscription-id',
+    says: /GUID/,
+  },
+  {
+    title: 'azure-resource-group with a slash',
+    inputs: aks({ 'azure-resource-group': 'rg/../other' }),
+    names: 'azure-resource-group',
+  },
+  {
+    title: 'azure-environment not a cloud the action knows',
+    inputs: aks({ 'azure-environment': 'AzureGermanCloud' }),
+    names: 'azure-environment',
+    says: /AzureUSGovernment/,
+  },
+  {
+    title: 'azure-authority-host over plain http, even on loopback (MSAL refuses it)',
+    inputs: aks({ 'azure-authority-host': 'http://127.0.0.1:8443' }),
+    names: 'azure-authority-host',
+    says: /https/,
+  },
+  {
+    title: 'AZURE_AUTHORITY_HOST with a path',
+    inputs: aks({}),
+    names: 'AZURE_AUTHORITY_HOST',
+    env: { AZURE_AUTHORITY_HOST: 'https://login.example.com/tenant' },
+    says: /without a path/,
+  },
+  {
+    title:
+      'azure-resource-manager-endpoint over plain http to a name beginning with 127. (not loopback)',
+    inputs: aks({ 'azure-resource-manager-endpoint': 'http://127.attacker.example' }),
+    names: 'azure-resource-manager-endpoint',
+    says: /https/,
+  },
+  {
+    title: 'aks-cluster with kubeconfig',
+    inputs: aks({ kubeconfig: KUBECONFIG }),
+    names: 'kubeconfig',
+    says: /aks-cluster/,
+  },
+  {
+    title: 'azure-client-id without aks-cluster',
+    inputs: { ...GOOD_CLUSTER, 'azure-client-id': AZURE_CLIENT },
+    names: 'azure-client-id',
+  },
+  {
+    title: 'azure-tenant-id in aws mode',
+    inputs: aws({ 'azure-tenant-id': AZURE_TENANT }),
+    names: 'azure-tenant-id',
+    says: /aws mode/,
   },
   // chainguard
   {

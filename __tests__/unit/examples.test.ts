@@ -122,6 +122,9 @@ function actionSteps(workflow: Workflow): Step[] {
 function placeholder(input: string): string {
   if (input === 'certificate-authority-data')
     return Buffer.from('-----BEGIN CERTIFICATE-----\n').toString('base64');
+  // Azure's ids (subscription, client, tenant) are GUIDs, kept in variables.
+  if (/^azure-(subscription|client|tenant)-id$/.test(input))
+    return '00000000-0000-0000-0000-000000000000';
   return `registry.example/app@sha256:${'0'.repeat(64)}`;
 }
 

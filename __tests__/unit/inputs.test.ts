@@ -378,7 +378,7 @@ describe('manifests, force-conflicts and dry-run', () => {
 
   it('manifests alone pick kubernetes mode, which then asks for the cluster', () => {
     expect(errorFor({ manifests: 'deploy/' }).message).toBe(
-      'Kubernetes mode needs a cluster: input "eks-cluster", "gke-cluster", "kubeconfig" or "server"; none was given.',
+      'Kubernetes mode needs a cluster: input "eks-cluster", "gke-cluster", "aks-cluster", "kubeconfig" or "server"; none was given.',
     );
   });
 

@@ -10,6 +10,8 @@ import { KubeApiError } from '../../src/kubernetes/api/client.js';
 import { explainApiError } from '../../src/kubernetes/explain.js';
 import type { Claims } from '../../src/oidc/claims.js';
 import { ActionError } from '../../src/base/errors.js';
+import { refusalOf } from '../../src/kubernetes/sources/aks/entra.js';
+import { explainEntraRefusal } from '../../src/kubernetes/sources/aks/explain-entra.js';
 
 const GITHUB = 'https://token.actions.githubusercontent.com';
 const FORGEJO = 'https://forgejo.example.com/api/actions';
@@ -64,6 +66,36 @@ describe.each(SUBJECTS)('a token of %s with sub %s', (iss, sub) => {
       );
       expect(shown).toMatch(new RegExp(`^\\s*sub: ${escape(sub)}$`, 'm'));
       expect(shown).toContain(`subject  = "${sub}"`);
+    },
+  );
+
+  it.each([700211, 700213, 7002138, 700212])(
+    'aks: AADSTS%i prints the sub and a federated credential for exactly it',
+    (code) => {
+      const refusal = refusalOf(
+        {
+          status: 401,
+          body: {
+            error: 'invalid_client',
+            error_description: `AADSTS${code}: no.`,
+            error_codes: [code],
+          },
+        },
+        'https://management.azure.com/.default',
+        'eyJ.x.y',
+      );
+      const shown = text(
+        explainEntraRefusal(refusal!, {
+          clientId: 'c1a2b3c4-d5e6-4f70-8a9b-0c1d2e3f4a5b',
+          tenantId: '4d1e2f3a-5b6c-4d7e-8f90-a1b2c3d4e5f6',
+          authorityHost: 'https://login.microsoftonline.com',
+          claims: claims(iss, sub, 'api://AzureADTokenExchange'),
+          audience: 'api://AzureADTokenExchange',
+        }),
+      );
+      expect(shown).toMatch(new RegExp(`^\\s*sub\\s+${escape(sub)}$`, 'm'));
+      expect(shown).toContain(`"subject":"${sub}"`);
+      expect(shown).toContain(`--subject ${sub} `);
     },
   );
 

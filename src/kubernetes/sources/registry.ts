@@ -2,12 +2,13 @@
 // index.ts that calls defineSource: contract.ts) and a line in SOURCES.
 import { ActionError } from '../../base/errors.js';
 import type { InputReader } from '../../base/input-reader.js';
+import { aksSource } from './aks/index.js';
 import type { ChosenSource, ClusterSource } from './contract.js';
 import { eksSource } from './eks/index.js';
 import { gkeSource } from './gke/index.js';
 import { kubeconfigSource } from './kubeconfig/index.js';
 
-export const SOURCES: readonly ClusterSource[] = [eksSource, gkeSource, kubeconfigSource];
+export const SOURCES: readonly ClusterSource[] = [eksSource, gkeSource, aksSource, kubeconfigSource];
 
 /** The source the inputs pick, and the input that picks it. */
 export function pickSource(input: InputReader): { source: ClusterSource; by: string } | undefined {

@@ -20,7 +20,7 @@ import { createHttpClient, type HttpClient, type HttpResponse } from '../net/htt
 import type { Logger } from '../base/logger.js';
 import type { MaskSecret } from '../oidc/token.js';
 import { foreign, inertQuoted, bodyExcerpt } from '../base/untrusted.js';
-import { signedPostHeaders, type SigningCredentials } from './signer.js';
+import { signedPostHeaders, type SigningCredentials } from './sigv4.js';
 import { DEFAULT_STS_TIMING, dnsSuffix, type StsTiming } from './sts.js';
 import { retryAfterMs, sleep, withRetries, type Sleep } from '../net/retry.js';
 

@@ -16,7 +16,7 @@
 // exports as AWS_SHARED_CREDENTIALS_FILE / AWS_CONFIG_FILE and its post step removes.
 import { ActionError } from '../base/errors.js';
 import { foreign } from '../base/untrusted.js';
-import type { SigningCredentials } from './signer.js';
+import type { SigningCredentials } from './sigv4.js';
 
 export interface ProfileFiles {
   /** The new content of the shared credentials file. */

@@ -5,11 +5,12 @@
 // answer to a tagged request is retried once without the droppable tags (session-tags.ts).
 import { ActionError } from '../base/errors.js';
 import { foreign } from '../base/untrusted.js';
-import { profileCredentials } from './profile.js';
+import { explainAssumeRoleRefusal } from './explain-assume-role.js';
+import { profileCredentials, profilePaths } from './profile.js';
 import { withoutDroppableTags, DROPPABLE_TAG_KEYS } from './session-tags.js';
 import { signedPostHeaders, type SigningCredentials } from './sigv4.js';
 import { assumeRoleForm, type AssumeRoleForm } from './sts-form.js';
-import { callSts, FORM_HEADERS, type AssumedRole, type StsCallDeps } from './sts.js';
+import { callSts, FORM_HEADERS, StsRefusal, type AssumedRole, type StsCallDeps } from './sts.js';
 
 export interface ChainRequest extends AssumeRoleForm {
   /** The STS URL to POST to (sts.ts stsEndpointUrl). */
@@ -77,6 +78,29 @@ export function chainRole(request: ChainRequest, deps: ChainDeps): Promise<Assum
 }
 
 /**
+ * chainRole, its final refusal explained (explain-assume-role.ts): which trust policy or
+ * permission to fix. `sourceFrom` says where the source credentials came from.
+ */
+export async function assumeChained(
+  request: ChainRequest,
+  sourceFrom: string,
+  deps: ChainDeps,
+): Promise<AssumedRole> {
+  try {
+    return await chainRole(request, deps);
+  } catch (error) {
+    if (!(error instanceof StsRefusal)) throw error;
+    throw explainAssumeRoleRefusal(error, {
+      roleArn: request.roleArn,
+      durationSeconds: request.durationSeconds,
+      tagged: (request.tags ?? []).length > 0,
+      region: request.region,
+      sourceFrom,
+    });
+  }
+}
+
+/**
  * The credentials role chaining starts from, as an earlier step left them: AWS_ACCESS_KEY_ID,
  * AWS_SECRET_ACCESS_KEY and, if set, AWS_SESSION_TOKEN (this action's aws mode,
  * configure-aws-credentials); else, with AWS_PROFILE set, that profile's keys in the shared
@@ -101,9 +125,7 @@ export function chainSourceCredentials(
   }
   const profile = env['AWS_PROFILE']?.trim();
   if (profile) {
-    const file =
-      env['AWS_SHARED_CREDENTIALS_FILE']?.trim() ||
-      `${env['HOME']?.trim() || '~'}/.aws/credentials`;
+    const file = profilePaths(env).credentials;
     const text = readText(file);
     const credentials = text === undefined ? undefined : profileCredentials(text, profile);
     if (credentials) return { ...credentials, from: `profile ${profile}` };

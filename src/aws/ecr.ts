@@ -295,6 +295,9 @@ export function parseAuthorizationData(body: string, mask: MaskSecret): EcrLogin
     mask(token);
     const { username, password } = decodeAuthorizationToken(token);
     mask(password);
+    // Docker's `auth` value as the login writes it (ECR's token, unless that had no padding).
+    const auth = Buffer.from(`${username}:${password}`, 'utf8').toString('base64');
+    if (auth !== token) mask(auth);
     let registry: string;
     try {
       const url = new URL(

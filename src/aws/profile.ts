@@ -36,6 +36,15 @@ export interface ProfileRequest {
   overwrite: boolean;
 }
 
+/** The two files the AWS CLI and SDKs read: AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE, else ~/.aws/. */
+export function profilePaths(env: NodeJS.ProcessEnv): { credentials: string; config: string } {
+  const home = env['HOME']?.trim() || '~';
+  return {
+    credentials: env['AWS_SHARED_CREDENTIALS_FILE']?.trim() || `${home}/.aws/credentials`,
+    config: env['AWS_CONFIG_FILE']?.trim() || `${home}/.aws/config`,
+  };
+}
+
 /** configure-aws-credentials' rule for `aws-profile`, plus no control characters. */
 export function validateProfileName(name: string, input = 'aws-profile'): string {
   const profile = name.trim();

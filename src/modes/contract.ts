@@ -18,20 +18,24 @@ export interface CommonSettings {
   verifyToken: boolean;
 }
 
-/** What every mode's run gets from main: the token and the collaborators it may use. */
-export interface ModeContext {
-  token: string;
-  claims: Claims;
-  /** The audience the token was requested for (undefined: the platform default). */
-  audience: string | undefined;
-  /** Requests a fresh ID token for the same audience (the current one may expire mid-run). */
-  renewToken: () => Promise<string>;
+/** The collaborators every mode's run gets from main, with or without an ID token. */
+export interface RunContext {
   logger: Logger;
   mask: MaskSecret;
   files: FileStore;
   env: NodeJS.ProcessEnv;
   /** Records something for the post step to undo, at once (before a secret is written). */
   saveState: (name: string, value: string) => void;
+}
+
+/** What a mode's run gets from main: the ID token, its claims and the collaborators. */
+export interface ModeContext extends RunContext {
+  token: string;
+  claims: Claims;
+  /** The audience the token was requested for (undefined: the platform default). */
+  audience: string | undefined;
+  /** Requests a fresh ID token for the same audience (the current one may expire mid-run). */
+  renewToken: () => Promise<string>;
 }
 
 /** What a mode's prepare gets: no token yet, nothing written. */
@@ -43,14 +47,25 @@ export interface PrepareDeps {
 
 /** A mode checked and loaded before the ID token is requested. */
 export interface PreparedMode {
+  idToken?: true;
   /** Starts work that needs no token (loading a client, a connection) while it is requested. */
   whileTokenIsRequested?(): void;
   run(ctx: ModeContext): Promise<Report>;
 }
 
+/**
+ * A mode whose settings need no ID token (aws with role-chaining signs with the credentials
+ * already in the environment): main requests none, so the job needs no id-token permission,
+ * and there are no claims to output or show.
+ */
+export interface TokenlessMode {
+  idToken: false;
+  run(ctx: RunContext): Promise<Report>;
+}
+
 /** What a mode's lazily loaded module exports. */
 export interface ModeRunner<S> {
-  prepare(settings: S, deps: PrepareDeps): Promise<PreparedMode>;
+  prepare(settings: S, deps: PrepareDeps): Promise<PreparedMode | TokenlessMode>;
 }
 
 /** A mode as its folder defines it (see defineMode). */
@@ -91,7 +106,7 @@ export interface ChosenMode {
   /** The audience to request (the input, else the mode's default). */
   audience: string | undefined;
   settings: CommonSettings & { mode: ModeName };
-  prepare(deps: PrepareDeps): Promise<PreparedMode>;
+  prepare(deps: PrepareDeps): Promise<PreparedMode | TokenlessMode>;
 }
 
 /** One entry of modes/registry.ts: a mode with its settings type hidden. */

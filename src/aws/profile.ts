@@ -62,7 +62,7 @@ export function validateProfileName(name: string, input = 'aws-profile'): string
             : undefined;
   if (problem) {
     throw new ActionError(
-      `Input "${input}" ${problem} ("${foreign(profile, 64)}").`,
+      `Input "${input}" is not a profile name: it ${problem} ("${foreign(profile, 64)}").`,
       'A profile name is one word without white space, square brackets or slashes, e.g. deploy or prod-readonly.',
     );
   }

@@ -26,7 +26,13 @@ import { joinReports, report, type Report } from '../../base/report.js';
 import { STATE } from '../../base/state.js';
 import { foreign, foreignMarkdown as md } from '../../base/untrusted.js';
 import { loginToRegistries } from '../../registry/login.js';
-import type { PrepareDeps, PreparedMode, RunContext, TokenlessMode } from '../contract.js';
+import type {
+  ModeContext,
+  PrepareDeps,
+  PreparedMode,
+  RunContext,
+  TokenlessMode,
+} from '../contract.js';
 import type { AwsSettings } from './settings.js';
 
 /** The variables a profile exports, restored by the post step to what they were before. */
@@ -40,15 +46,22 @@ export function prepare(
   settings: AwsSettings,
   deps: PrepareDeps,
 ): Promise<PreparedMode | TokenlessMode> {
+  // A refusal below rejects the promise (the contract's), never throws at the caller.
+  return Promise.resolve().then(() => prepareNow(settings, deps));
+}
+
+function prepareNow(settings: AwsSettings, deps: PrepareDeps): PreparedMode | TokenlessMode {
   const endpoint = stsEndpointUrl(settings.region, settings.partition, settings.stsEndpoint);
+  // A profile the job's files already have fails now, not after STS was asked (same rule).
+  if (settings.profile) profileUpdate(settings, deps.env, PLACEHOLDER);
   const { chaining } = settings;
   if (!chaining) {
-    return Promise.resolve({
-      run: (ctx) =>
+    return {
+      run: (ctx: ModeContext) =>
         runAws(settings, ctx, endpoint, () =>
           assumeRole(settings, endpoint, ctx.token, () => ctx.claims, ctx),
         ),
-    });
+    };
   }
   const source = chainSourceCredentials(deps.env, readText);
   // Exported by an earlier step, which masked them in its own log, not in this one's.
@@ -61,9 +74,9 @@ export function prepare(
       `transitive-tag-keys: ${transitive.unknown.join(', ')} ${transitive.unknown.length > 1 ? 'are not tags' : 'is not a tag'} of this session (it has ${tags.map((t) => t.key).join(', ')}); left out.`,
     );
   }
-  return Promise.resolve({
+  return {
     idToken: false,
-    run: (ctx) =>
+    run: (ctx: RunContext) =>
       runAws(settings, ctx, endpoint, () =>
         assumeChained(
           {
@@ -82,7 +95,7 @@ export function prepare(
           ctx,
         ),
       ),
-  });
+  };
 }
 
 async function runAws(
@@ -147,15 +160,7 @@ export function awsReport(
  */
 function writeProfile(settings: AwsSettings, session: AwsSession, ctx: RunContext): Report {
   const profile = settings.profile as NonNullable<AwsSettings['profile']>;
-  const current = profilePaths(ctx.env);
-  const files = profileFiles({
-    profile: profile.name,
-    credentials: session.credentials,
-    region: session.region,
-    existingCredentials: readText(current.credentials) ?? '',
-    existingConfig: readText(current.config) ?? '',
-    overwrite: profile.overwrite,
-  });
+  const files = profileUpdate(settings, ctx.env, session.credentials);
   const exports: Array<[string, string]> = [
     ['AWS_SHARED_CREDENTIALS_FILE', ctx.files.write('aws-credentials', files.credentials)],
     ['AWS_CONFIG_FILE', ctx.files.write('aws-config', files.config)],
@@ -178,6 +183,30 @@ function writeProfile(settings: AwsSettings, session: AwsSession, ctx: RunContex
   });
 }
 
+/** Credentials that only test whether the profile may be written (never written anywhere). */
+const PLACEHOLDER: SigningCredentials = {
+  accessKeyId: 'placeholder',
+  secretAccessKey: 'placeholder',
+};
+
+/** The job's AWS files with the profile added (or replaced with overwrite-aws-profile). */
+function profileUpdate(
+  settings: AwsSettings,
+  env: NodeJS.ProcessEnv,
+  credentials: SigningCredentials,
+): { credentials: string; config: string } {
+  const profile = settings.profile as NonNullable<AwsSettings['profile']>;
+  const current = profilePaths(env);
+  return profileFiles({
+    profile: profile.name,
+    credentials,
+    region: settings.region,
+    existingCredentials: readText(current.credentials) ?? '',
+    existingConfig: readText(current.config) ?? '',
+    overwrite: profile.overwrite,
+  });
+}
+
 /**
  * GetAuthorizationToken for each region's registries with the session, then one private Docker
  * config holding every login (registry/login.ts, as the chainguard mode logs in).
@@ -196,7 +225,7 @@ async function ecrLogin(
             region,
             partition: partitionOf(region),
             endpoint: settings.ecrEndpoint,
-            credentials: session.credentials satisfies SigningCredentials,
+            credentials: session.credentials,
             registryIds,
           },
           { logger: ctx.logger, mask: ctx.mask },

@@ -20,6 +20,7 @@ const PROJECT_TEMP_PREFIXES = [
   'oidc-deploy-', // runner dirs (-e2e-), credential dirs, -dockerconfig-, -fakedocker-, -demo-...
   'kubectl-home-',
   'kube-apiserver-tls-',
+  'oci-registry-tls-',
   'kube-loopback-',
   'proxy-tls-',
   'cg-path-',

@@ -510,6 +510,92 @@ export const BAD_INPUTS: BadInputCase[] = [
     names: 'output-credentials',
   },
   {
+    title: 'inline-session-policy not JSON',
+    inputs: aws({ 'inline-session-policy': "{ Statement: [{ Effect: 'Allow' }] }" }),
+    names: 'inline-session-policy',
+  },
+  {
+    title: 'inline-session-policy without a Statement',
+    inputs: aws({ 'inline-session-policy': '{"Version": "2012-10-17"}' }),
+    names: 'inline-session-policy',
+  },
+  {
+    title: 'managed-session-policies separated by commas',
+    inputs: aws({
+      'managed-session-policies':
+        'arn:aws:iam::aws:policy/ReadOnlyAccess,arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess',
+    }),
+    names: 'managed-session-policies',
+    says: /lines/,
+  },
+  {
+    title: 'managed-session-policies from another partition than the role',
+    inputs: aws({ 'managed-session-policies': 'arn:aws-cn:iam::aws:policy/ReadOnlyAccess' }),
+    names: 'managed-session-policies',
+  },
+  {
+    title: 'aws-profile with a space',
+    inputs: aws({ 'aws-profile': 'my profile' }),
+    names: 'aws-profile',
+  },
+  {
+    title: 'overwrite-aws-profile without aws-profile',
+    inputs: aws({ 'overwrite-aws-profile': 'true' }),
+    names: 'overwrite-aws-profile',
+  },
+  {
+    title: 'allowed-account-ids not 12 digits',
+    inputs: aws({ 'allowed-account-ids': '123456789012, 12345' }),
+    names: 'allowed-account-ids',
+  },
+  {
+    title: 'ecr-login neither true, an account id nor a registry',
+    inputs: aws({ 'ecr-login': 'docker.io' }),
+    names: 'ecr-login',
+  },
+  {
+    title: 'AWS_ENDPOINT_URL_ECR over plain http to a remote host',
+    inputs: aws({ 'ecr-login': 'true' }),
+    env: { AWS_ENDPOINT_URL_ECR: 'http://ecr.example.com' },
+    names: 'AWS_ENDPOINT_URL_ECR',
+    says: /https/,
+  },
+  {
+    title: 'AWS_ENDPOINT_URL (every service) over plain http to a remote host',
+    inputs: aws({}),
+    env: { AWS_ENDPOINT_URL: 'http://aws.example.com' },
+    names: 'AWS_ENDPOINT_URL',
+    says: /https/,
+  },
+  {
+    title: 'role-external-id without role-chaining',
+    inputs: aws({ 'role-external-id': 'partner-1234' }),
+    names: 'role-external-id',
+    says: /role-chaining/,
+  },
+  {
+    title: 'role-chaining with audience (no ID token is requested)',
+    inputs: aws({ 'role-chaining': 'true', audience: 'sts.amazonaws.com' }),
+    names: 'audience',
+    says: /role-chaining/,
+  },
+  {
+    title: 'role-chaining without credentials in the environment',
+    inputs: aws({ 'role-chaining': 'true' }),
+    names: 'role-chaining',
+    says: /AWS_ACCESS_KEY_ID/,
+  },
+  {
+    title: 'role-chaining not a boolean',
+    inputs: aws({ 'role-chaining': 'yes please' }),
+    names: 'role-chaining',
+  },
+  {
+    title: 'ecr-login in kubernetes mode',
+    inputs: { kubeconfig: KUBECONFIG, 'ecr-login': 'true' },
+    names: 'ecr-login',
+  },
+  {
     title: 'aws and chainguard inputs together',
     inputs: aws({ 'chainguard-identity': IDENTITY }),
     names: 'chainguard-identity',

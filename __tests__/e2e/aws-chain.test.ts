@@ -30,7 +30,7 @@ import {
   hasSpecialCharacters,
   withoutSpecialCharacters,
 } from '../../src/aws/special-characters.js';
-import type { SigningCredentials } from '../../src/aws/signer.js';
+import type { SigningCredentials } from '../../src/aws/sigv4.js';
 import { webIdentityForm } from '../../src/aws/sts-form.js';
 import {
   assumeRoleWithWebIdentity,

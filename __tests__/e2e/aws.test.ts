@@ -365,7 +365,9 @@ describe('aws mode against the test STS', () => {
     expect(attempts).toBeGreaterThanOrEqual(2);
     const errors = errorAnnotations(result);
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/^STS at http:\/\/127\.0\.0\.1:\d+\/ failed: no answer within/);
+    expect(errors[0]).toMatch(
+      /^STS AssumeRoleWithWebIdentity at http:\/\/127\.0\.0\.1:\d+\/ failed: no answer within/,
+    );
     expect(result.seconds).toBeGreaterThan(19);
     expect(result.seconds).toBeLessThan(23);
   }, 40_000);

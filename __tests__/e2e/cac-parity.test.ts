@@ -1,11 +1,8 @@
 // configure-aws-credentials itself (its bundle, from CAC_DIST: fixtures/cac.ts; skipped without
-// it) against the same moto and test issuer, beside this action's pieces: what CAC sends to STS
-// (moto's recording) is what role chaining here sends, tags and session policies included, and
-// the credentials of both work with the aws CLI.
+// it) against the same moto and test issuer, beside this action's bundle: what CAC sends to STS
+// when chaining (moto's recording) is what `role-chaining: true` here sends, tags and session
+// policies included, and the credentials of both work with the aws CLI.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chainRole } from '../../src/aws/chain.js';
-import { parseInlineSessionPolicy } from '../../src/aws/session-policy.js';
-import { jobSessionTags } from '../../src/aws/session-tags.js';
 import { CAC_JOB_ENV, cacDist, runCac } from '../fixtures/cac.js';
 import { startIssuer, type Issuer } from '../fixtures/issuer.js';
 import {
@@ -14,7 +11,7 @@ import {
   startRecordingMoto,
   type RecordingMoto,
 } from '../fixtures/moto-recorder.js';
-import { recordingLogger } from '../helpers/logger.js';
+import { runAction } from '../helpers/runner.js';
 
 const dist = cacDist();
 const ACCOUNT = '123456789012';
@@ -79,21 +76,27 @@ describe.skipIf(!dist)('configure-aws-credentials (CAC_DIST) beside this action'
       .map(formOf)
       .find((f) => f.get('Action') === 'AssumeRole');
 
+    // Ours: this action's bundle, chaining with the same inputs in the same job.
     await moto.resetRecording();
-    await chainRole(
-      {
-        endpoint: `${moto.url}/`,
-        region: 'eu-west-1',
-        source,
-        roleArn: SECOND,
-        roleSessionName: 'chained',
-        durationSeconds: 3600,
-        tags: jobSessionTags(CAC_JOB_ENV),
-        transitiveTagKeys: ['Repository', 'Branch'],
-        policies: { inline: parseInlineSessionPolicy(POLICY), managedArns: [MANAGED] },
+    const mine = await runAction({
+      inputs: {
+        'aws-region': 'eu-west-1',
+        'role-to-assume': SECOND,
+        'sts-endpoint': moto.url,
+        'role-chaining': 'true',
+        'role-session-name': 'chained',
+        'transitive-tag-keys': 'Repository\nBranch',
+        'inline-session-policy': POLICY,
+        'managed-session-policies': MANAGED,
       },
-      { logger: recordingLogger(), mask: () => undefined },
-    );
+      env: {
+        ...CAC_JOB_ENV,
+        AWS_ACCESS_KEY_ID: source.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: source.secretAccessKey,
+        AWS_SESSION_TOKEN: source.sessionToken,
+      },
+    });
+    expect(mine.code, mine.stdout).toBe(0);
     const ours = (await moto.recorded()).map(formOf).find((f) => f.get('Action') === 'AssumeRole');
 
     expect(tagParams(ours as URLSearchParams)).toEqual(tagParams(theirs as URLSearchParams));
@@ -105,15 +108,17 @@ describe.skipIf(!dist)('configure-aws-credentials (CAC_DIST) beside this action'
     expect(JSON.parse(ours?.get('Policy') ?? '')).toEqual(JSON.parse(POLICY));
     expect(ours?.get('DurationSeconds')).toBe(theirs?.get('DurationSeconds'));
 
-    const identity = JSON.parse(
-      await awsCli(['--endpoint-url', moto.url, 'sts', 'get-caller-identity'], {
-        credentials: {
-          accessKeyId: chained.exported['AWS_ACCESS_KEY_ID'] as string,
-          secretAccessKey: chained.exported['AWS_SECRET_ACCESS_KEY'] as string,
-          sessionToken: chained.exported['AWS_SESSION_TOKEN'] as string,
-        },
-      }),
-    ) as { Arn: string };
-    expect(identity.Arn).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/second/chained`);
+    for (const run of [chained, mine]) {
+      const identity = JSON.parse(
+        await awsCli(['--endpoint-url', moto.url, 'sts', 'get-caller-identity'], {
+          credentials: {
+            accessKeyId: run.exported['AWS_ACCESS_KEY_ID'] as string,
+            secretAccessKey: run.exported['AWS_SECRET_ACCESS_KEY'] as string,
+            sessionToken: run.exported['AWS_SESSION_TOKEN'] as string,
+          },
+        }),
+      ) as { Arn: string };
+      expect(identity.Arn).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/second/chained`);
+    }
   });
 });

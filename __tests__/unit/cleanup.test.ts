@@ -113,3 +113,35 @@ describe('cleanUp (post)', () => {
     expect(exported).toEqual({});
   });
 });
+
+describe('post: variables an aws profile pointed at its files', () => {
+  it('restores what they were, resets what was unset, and touches nothing else', () => {
+    const { post, exported, lines } = io({
+      'env-restore': JSON.stringify({
+        AWS_SHARED_CREDENTIALS_FILE: '/home/runner/.aws/credentials',
+        AWS_CONFIG_FILE: null,
+        AWS_PROFILE: null,
+        PATH: '/evil',
+      }),
+    });
+    cleanUp(post);
+    expect(exported).toEqual({
+      AWS_SHARED_CREDENTIALS_FILE: '/home/runner/.aws/credentials',
+      AWS_CONFIG_FILE: '',
+      AWS_PROFILE: '',
+    });
+    expect(lines).toContain(
+      'Restored AWS_SHARED_CREDENTIALS_FILE to /home/runner/.aws/credentials',
+    );
+    expect(lines).toContain('Reset AWS_CONFIG_FILE (it was not set before this action)');
+  });
+
+  it('warns about an unreadable record and goes on', () => {
+    const { post, exported, lines } = io({ 'env-restore': '{not json', 'aws-exported': 'true' });
+    cleanUp(post);
+    expect(lines).toContain(
+      'warning: The saved variables to restore are unreadable; none was restored.',
+    );
+    expect(exported['AWS_SECRET_ACCESS_KEY']).toBe('');
+  });
+});

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { trustPolicy, type RefusalContext } from '../../src/aws/explain.js';
+import { trustStatement } from '../../src/aws/explain-assume-role.js';
 import { describeClusterPolicy } from '../../src/kubernetes/sources/eks/explain.js';
 import { rbacYaml } from '../../src/kubernetes/explain.js';
 import { readSettings } from '../../src/action/inputs.js';
@@ -79,8 +80,15 @@ describe('docs/aws.md', () => {
   // Trust policies; the EKS section's permission policy is checked on its own below.
   const policies = documents.filter((p) => JSON.stringify(p).includes('AssumeRoleWithWebIdentity'));
 
+  // Role chaining's trust statement, as the AccessDenied explanation prints it.
+  const chaining = documents.filter((p) => JSON.stringify(p).includes('"sts:TagSession"'));
+
+  it('shows the trust statement for role chaining that the action prints when STS denies it', () => {
+    expect(chaining).toEqual([trustStatement('arn:aws:iam::111122223333:role/ci', true)]);
+  });
+
   it('shows the eks:DescribeCluster policy the action prints when EKS denies it', () => {
-    expect(documents.filter((p) => !policies.includes(p))).toEqual([
+    expect(documents.filter((p) => !policies.includes(p) && !chaining.includes(p))).toEqual([
       describeClusterPolicy({
         cluster: 'prod',
         region: 'eu-west-1',

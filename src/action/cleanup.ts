@@ -14,7 +14,8 @@ export interface PostIo extends Logger {
 
 /**
  * Undoes what main left behind, whether main succeeded or not: credential files (a registry
- * login's Docker config among them), DOCKER_CONFIG, exported AWS credentials. Each part warns on
+ * login's Docker config among them), DOCKER_CONFIG, an aws profile's variables, exported AWS
+ * credentials. Each part warns on
  * failure and the rest still runs. No docker runs here: the login lived only in the private
  * Docker config, which goes with the credential files.
  */
@@ -30,6 +31,7 @@ export function cleanUp(io: PostIo): void {
     }
   }
   restoreDockerConfig(io);
+  restoreVariables(io);
   if (io.getState(STATE.awsExported) === 'true') {
     // Later post steps (and the rest of this job's post phase) must not find live credentials.
     for (const name of AWS_VARIABLES) io.exportVariable(name, '');
@@ -57,6 +59,40 @@ function restoreDockerConfig(io: PostIo): void {
       : 'Reset DOCKER_CONFIG (docker uses ~/.docker again)',
   );
 }
+
+/**
+ * Variables main pointed at files that are gone now (an aws profile's copies): back to what
+ * they were, or '' (unset, as far as a runner can unset) when they were not set.
+ */
+function restoreVariables(io: PostIo): void {
+  const saved = io.getState(STATE.envRestore);
+  if (!saved) return;
+  let previous: unknown;
+  try {
+    previous = JSON.parse(saved);
+  } catch {
+    io.warning('The saved variables to restore are unreadable; none was restored.');
+    return;
+  }
+  if (!previous || typeof previous !== 'object' || Array.isArray(previous)) return;
+  for (const [name, value] of Object.entries(previous)) {
+    // Only the variables main may export.
+    if (!RESTORABLE.has(name)) continue;
+    io.exportVariable(name, typeof value === 'string' ? value : '');
+    io.info(
+      typeof value === 'string' && value
+        ? `Restored ${name} to ${foreign(value)}`
+        : `Reset ${name} (it was not set before this action)`,
+    );
+  }
+}
+
+/** What envRestore may name. */
+const RESTORABLE: ReadonlySet<string> = new Set([
+  'AWS_SHARED_CREDENTIALS_FILE',
+  'AWS_CONFIG_FILE',
+  'AWS_PROFILE',
+]);
 
 function credentialDirs(io: PostIo): string[] {
   const saved = io.getState(STATE.credentialDirs);

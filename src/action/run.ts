@@ -4,7 +4,8 @@ import * as core from '@actions/core';
 import { formatError } from '../base/errors.js';
 import { STATE } from '../base/state.js';
 import { foreign } from '../base/untrusted.js';
-import type { ModeContext } from '../modes/contract.js';
+import type { Report } from '../base/report.js';
+import type { ModeContext, RunContext } from '../modes/contract.js';
 import { claimRows, decodeClaims, verifyIdToken, type Claims } from '../oidc/claims.js';
 import { requestIdToken } from '../oidc/token.js';
 import { createFileStore } from './file-store.js';
@@ -19,6 +20,24 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     const { showClaims, verifyToken } = mode.settings;
     // Bad input costs no token request: the mode checks what it can before.
     const prepared = await mode.prepare({ logger: core, mask: core.setSecret, env });
+    const credentialDirs: string[] = [];
+    const runContext: RunContext = {
+      logger: core,
+      mask: core.setSecret,
+      env,
+      saveState: core.saveState,
+      files: createFileStore(env, (dir) => {
+        credentialDirs.push(dir);
+        core.saveState(STATE.credentialDirs, JSON.stringify(credentialDirs));
+      }),
+    };
+    if (prepared.idToken === false) {
+      // The mode's settings need no ID token: none is requested, so there are no claims.
+      const report = await prepared.run(runContext);
+      await finish(mode.name, undefined, report, false);
+      return;
+    }
+
     const fetchToken = (onSent?: () => void) =>
       requestIdToken({
         audience,
@@ -37,30 +56,31 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     }
     reportClaims(claims, showClaims);
 
-    const credentialDirs: string[] = [];
     const ctx: ModeContext = {
+      ...runContext,
       token,
       claims,
       audience,
       renewToken: () => fetchToken(),
-      logger: core,
-      mask: core.setSecret,
-      env,
-      saveState: core.saveState,
-      files: createFileStore(env, (dir) => {
-        credentialDirs.push(dir);
-        core.saveState(STATE.credentialDirs, JSON.stringify(credentialDirs));
-      }),
     };
-    const report = await prepared.run(ctx);
-    writeReport(report);
-    await writeSummary(renderSummary(mode.name, claims, report, showClaims));
-    if (report.failure) core.setFailed(report.failure);
+    await finish(mode.name, claims, await prepared.run(ctx), showClaims);
   } catch (error) {
     const message = formatError(error);
     core.setFailed(message);
     await writeFailureSummary(message);
   }
+}
+
+/** The report written (outputs, exports, state), the summary, and the step failed if it says so. */
+async function finish(
+  mode: string,
+  claims: Claims | undefined,
+  report: Report,
+  showClaims: boolean,
+): Promise<void> {
+  writeReport(report);
+  await writeSummary(renderSummary(mode, claims, report, showClaims));
+  if (report.failure) core.setFailed(report.failure);
 }
 
 function reportClaims(claims: Claims, showClaims: boolean): void {

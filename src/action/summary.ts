@@ -11,14 +11,15 @@ import { claimRows, type Claims } from '../oidc/claims.js';
  */
 export function renderSummary(
   mode: string,
-  claims: Claims,
+  /** undefined: the mode requested no ID token. */
+  claims: Claims | undefined,
   report: Report,
   showClaims: boolean,
 ): string {
   const parts: string[] = [`### OIDC Deploy: ${mode}`, ''];
   parts.push(table(['setting', 'value'], report.rows), '');
   parts.push(...report.sections);
-  if (showClaims) {
+  if (showClaims && claims) {
     parts.push(
       '<details><summary>ID token claims</summary>',
       '',

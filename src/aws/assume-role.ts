@@ -4,6 +4,7 @@ import { foreign } from '../base/untrusted.js';
 import type { Claims } from '../oidc/claims.js';
 import type { MaskSecret } from '../oidc/token.js';
 import { explainRefusal } from './explain.js';
+import type { SessionPolicies } from './session-policy.js';
 import type { AwsRole } from './settings.js';
 import {
   assumeRoleWithWebIdentity,
@@ -52,6 +53,15 @@ export async function openAwsSession(
     `Assuming ${foreign(role.roleArn)} as session ${foreign(role.roleSessionName, 64)} for ${role.durationSeconds} s (STS ${foreign(endpoint)})`,
   );
   const assumed = await assumeRole(role, endpoint, token, () => claims, deps);
+  return awsSession(role, assumed, deps);
+}
+
+/** The session of STS's answer, said in the log; its account masked with mask-aws-account-id. */
+export function awsSession(
+  role: AwsRole,
+  assumed: AssumedRole,
+  deps: Pick<AssumeDeps, 'logger' | 'mask'>,
+): AwsSession {
   // The account is the 5th field of arn:PARTITION:sts::ACCOUNT:assumed-role/ROLE/SESSION.
   const accountId = assumed.assumedRoleArn.split(':')[4] || role.accountId;
   if (role.maskAccountId && accountId !== role.accountId) deps.mask(accountId);
@@ -76,7 +86,7 @@ export async function openAwsSession(
  * trust policy that would admit the token's claims, the missing OIDC provider...).
  */
 export async function assumeRole(
-  role: AwsRole,
+  role: AwsRole & { policies?: SessionPolicies | undefined },
   endpoint: string,
   token: string,
   /** The token's claims, read only to explain a refusal. */
@@ -91,6 +101,7 @@ export async function assumeRole(
         roleSessionName: role.roleSessionName,
         durationSeconds: role.durationSeconds,
         token,
+        policies: role.policies,
       },
       { logger: deps.logger, mask: deps.mask, renewToken: deps.renewToken, timing: deps.timing },
     );

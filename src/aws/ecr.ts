@@ -13,15 +13,14 @@
 // Errors: JSON {"__type": "AccessDeniedException", "message": ...} (the code may also come in
 // x-amzn-ErrorType, or namespaced "com.amazonaws.ecr#..."); moto 5.2 answers its
 // authorization refusal in query-API XML (<ErrorResponse><Errors><Error><Code>AccessDenied...),
-// read here too.
-import { XMLParser } from 'fast-xml-parser';
+// read with sts.ts's parser.
 import { ActionError } from '../base/errors.js';
 import { createHttpClient, type HttpClient, type HttpResponse } from '../net/http.js';
 import type { Logger } from '../base/logger.js';
 import type { MaskSecret } from '../oidc/token.js';
 import { foreign, inertQuoted, bodyExcerpt } from '../base/untrusted.js';
-import { signedPostHeaders, type SigningCredentials } from './signer.js';
-import { DEFAULT_STS_TIMING, dnsSuffix, type StsTiming } from './sts.js';
+import { signedPostHeaders, type SigningCredentials } from './sigv4.js';
+import { DEFAULT_STS_TIMING, dnsSuffix, parseError, type StsTiming } from './sts.js';
 import { retryAfterMs, sleep, withRetries, type Sleep } from '../net/retry.js';
 
 export const GET_AUTHORIZATION_TOKEN_TARGET =
@@ -295,6 +294,9 @@ export function parseAuthorizationData(body: string, mask: MaskSecret): EcrLogin
     mask(token);
     const { username, password } = decodeAuthorizationToken(token);
     mask(password);
+    // Docker's `auth` value as the login writes it (ECR's token, unless that had no padding).
+    const auth = Buffer.from(`${username}:${password}`, 'utf8').toString('base64');
+    if (auth !== token) mask(auth);
     let registry: string;
     try {
       const url = new URL(
@@ -328,13 +330,6 @@ function expiresAtIso(value: unknown): string | undefined {
   return date && !Number.isNaN(date.getTime()) ? date.toISOString() : undefined;
 }
 
-const xml = new XMLParser({
-  ignoreAttributes: true,
-  removeNSPrefix: true,
-  parseTagValue: false,
-  trimValues: true,
-});
-
 /** ECR's error (JSON; moto's query XML too), or undefined when the body is neither. */
 export function parseEcrError(response: HttpResponse): EcrRefusal | undefined {
   let code: string | undefined;
@@ -349,16 +344,16 @@ export function parseEcrError(response: HttpResponse): EcrRefusal | undefined {
       message = [body['message'], body['Message']].find((v): v is string => typeof v === 'string');
     }
   } catch {
-    try {
-      const parsed = xml.parse(response.body) as {
-        ErrorResponse?: { Errors?: { Error?: unknown }; Error?: unknown };
-      };
-      const error = (parsed.ErrorResponse?.Errors?.Error ?? parsed.ErrorResponse?.Error) as
-        Record<string, unknown> | undefined;
-      if (typeof error?.['Code'] === 'string') code = error['Code'];
-      if (typeof error?.['Message'] === 'string') message = error['Message'];
-    } catch {
-      // Neither JSON nor XML.
+    // moto's query-API XML: STS's refusal form (sts.ts reads both of its shapes), escaped there.
+    const query = parseError(response.body, response.status);
+    if (query) {
+      const requestId = response.headers['x-amzn-requestid'];
+      return new EcrRefusal(
+        query.code,
+        query.stsMessage,
+        response.status,
+        query.requestId ?? (typeof requestId === 'string' ? foreign(requestId, 100) : undefined),
+      );
     }
   }
   const header = response.headers['x-amzn-errortype'];

@@ -1,52 +1,52 @@
-// Endpoint overrides for AWS services, as botocore and the JS SDK v3 read them from the
-// environment ("service-specific endpoints"): AWS_ENDPOINT_URL_<SERVICE> (ECR, STS, EKS...),
-// else AWS_ENDPOINT_URL for every service, neither when AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is
-// true. Credentials (a signed request, a web identity token) travel to the endpoint, so it must
-// be https, or http on a loopback address (a local peer in tests).
-import { ActionError } from '../base/errors.js';
-import { isLoopbackHost } from '../net/loopback.js';
-import { foreign } from '../base/untrusted.js';
+// Where each AWS service is reached, as botocore and the JS SDK v3 decide it ("service-specific
+// endpoints"): the step's input (sts-endpoint, eks-endpoint: botocore's explicit endpoint_url),
+// else AWS_ENDPOINT_URL_<SERVICE> (STS, EKS, ECR), else AWS_ENDPOINT_URL for every service; the
+// variables are ignored when AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true (an input never is).
+// The config file's `endpoint_url` / `services` sections are not read: this action reads no AWS
+// config file. Credentials (a signed request, a web identity token) travel to the endpoint, so
+// every one of them passes net/service-url.ts's rule: https, or http on a loopback address.
+import type { InputReader } from '../base/input-reader.js';
+import { checkServiceUrl } from '../net/service-url.js';
+
+export type AwsService = 'STS' | 'EKS' | 'ECR';
 
 export interface ConfiguredEndpoint {
-  /** The variable it came from, for messages. */
+  /** The input or variable it came from, for messages. */
   name: string;
   /** The checked URL, without a trailing slash. */
   url: string;
 }
 
-/** The endpoint the environment configures for `service` (upper case: ECR, STS, EKS), if any. */
+const CARRIES: Record<AwsService, string> = {
+  STS: 'The ID token (or a signed request) travels to it',
+  EKS: 'The session token travels to it',
+  ECR: 'The session token travels to it, and the registry password comes back',
+};
+
+/** The endpoint the environment configures for `service`, if any (botocore's variables). */
 export function configuredEndpoint(
   env: NodeJS.ProcessEnv,
-  service: 'ECR' | 'STS' | 'EKS',
+  service: AwsService,
 ): ConfiguredEndpoint | undefined {
   if (env['AWS_IGNORE_CONFIGURED_ENDPOINT_URLS']?.trim().toLowerCase() === 'true') return undefined;
   for (const name of [`AWS_ENDPOINT_URL_${service}`, 'AWS_ENDPOINT_URL']) {
     const value = env[name]?.trim();
-    if (value) return { name, url: checkEndpointUrl(name, value) };
+    if (value) return { name, url: checkServiceUrl(name, value, CARRIES[service]) };
   }
   return undefined;
 }
 
 /**
- * An https URL, or http on a loopback address, without credentials, query or fragment. `name`
- * is an input ("ecr-endpoint") or a variable (AWS_ENDPOINT_URL_ECR), for the message.
+ * The endpoint of `service`: the input `inputName` when given, else the environment's
+ * (configuredEndpoint); undefined for the regional endpoint.
  */
-export function checkEndpointUrl(name: string, value: string): string {
-  const what = /^[A-Z0-9_]+$/.test(name) ? `Environment variable ${name}` : `Input "${name}"`;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ActionError(`${what} ("${foreign(value, 200)}") is not a URL.`);
-  }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
-    throw new ActionError(
-      `${what} must be an https:// URL (it is ${foreign(url.href, 200)}).`,
-      'Signed requests and tokens travel to it; plain http is accepted only for a loopback address.',
-    );
-  }
-  if (url.username || url.password || url.search || url.hash) {
-    throw new ActionError(`${what} must not carry credentials, a query or a fragment.`);
-  }
-  return url.href.replace(/\/+$/, '');
+export function serviceEndpoint(
+  input: InputReader,
+  inputName: string,
+  env: NodeJS.ProcessEnv,
+  service: AwsService,
+): ConfiguredEndpoint | undefined {
+  const value = input.text(inputName);
+  if (value) return { name: inputName, url: checkServiceUrl(inputName, value, CARRIES[service]) };
+  return configuredEndpoint(env, service);
 }

@@ -19,6 +19,7 @@
 // chaining."
 import { ActionError } from '../base/errors.js';
 import { foreign, inertQuoted } from '../base/untrusted.js';
+import { sessionPolicyRefusal } from './explain.js';
 import type { StsRefusal } from './sts.js';
 
 export interface ChainContext {
@@ -134,20 +135,8 @@ export function explainAssumeRoleRefusal(refusal: StsRefusal, context: ChainCont
         'AWS_SECRET_ACCESS_KEY does not belong to AWS_ACCESS_KEY_ID, or was changed on its way (quoting, a shell that ate a character): if a tool in between cannot carry "+" or "/", set "special-characters-workaround: true" on the step that exported it.',
       );
     case 'PackedPolicyTooLarge':
-      return new ActionError(
-        `STS says the session policies and tags are too large once packed (${said}).`,
-        [
-          'The limit counts the inline session policy, the managed policy ARNs and the session tags together, compressed.',
-          context.tagged
-            ? 'The tags EventName, BaseRef, HeadRef, RunId, Job and TriggeringActor were already left out once. Send no session tags ("role-skip-session-tagging: true"), or shorten the session policies.'
-            : 'Shorten "inline-session-policy" or name fewer "managed-session-policies".',
-        ].join(' '),
-      );
     case 'MalformedPolicyDocument':
-      return new ActionError(
-        `STS refused the session policy (${said}).`,
-        'Check "inline-session-policy" against the IAM policy grammar (Effect, Action, Resource in every statement) and that every ARN in "managed-session-policies" names a policy that exists in the role\'s account or is AWS managed.',
-      );
+      return sessionPolicyRefusal(refusal, said, context.tagged);
     case 'RegionDisabledException':
       return new ActionError(
         `Input "aws-region": STS is not activated in ${foreign(context.region)} for this account (${said}).`,

@@ -121,12 +121,38 @@ export function explainRefusal(refusal: StsRefusal, context: RefusalContext): Ac
       );
     case 'PackedPolicyTooLarge':
     case 'MalformedPolicyDocument':
-      return new ActionError(`STS refused the session policy (${said}).`);
+      return sessionPolicyRefusal(refusal, said, false);
     default:
       return new ActionError(
         `STS refused to assume ${context.roleArn} (${said}; HTTP ${refusal.status}).`,
       );
   }
+}
+
+/**
+ * STS's refusal of the session policies (both calls): PackedPolicyTooLarge (the policies, and
+ * on AssumeRole the session tags, are too large once packed) or MalformedPolicyDocument.
+ */
+export function sessionPolicyRefusal(
+  refusal: StsRefusal,
+  said: string,
+  tagged: boolean,
+): ActionError {
+  if (refusal.code === 'PackedPolicyTooLarge') {
+    return new ActionError(
+      `Inputs "inline-session-policy" and "managed-session-policies": STS says the session policies${tagged ? ' and tags' : ''} are too large once packed (${said}).`,
+      [
+        `The limit counts the inline session policy, the managed policy ARNs${tagged ? ' and the session tags' : ''} together, compressed.`,
+        tagged
+          ? 'The tags EventName, BaseRef, HeadRef, RunId, Job and TriggeringActor were already left out once. Send no session tags ("role-skip-session-tagging: true"), or shorten the session policies.'
+          : 'Shorten "inline-session-policy" (wildcards in Action and Resource, fewer statements) or name fewer "managed-session-policies".',
+      ].join(' '),
+    );
+  }
+  return new ActionError(
+    `Input "inline-session-policy" or "managed-session-policies" was refused by STS (${said}).`,
+    'Check "inline-session-policy" against the IAM policy grammar (Effect, Action, Resource in every statement) and that every ARN in "managed-session-policies" names a policy that exists in the role\'s account or is AWS managed.',
+  );
 }
 
 function attemptsText(refusal: StsRefusal): string {

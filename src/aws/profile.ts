@@ -16,7 +16,7 @@
 // exports as AWS_SHARED_CREDENTIALS_FILE / AWS_CONFIG_FILE and its post step removes.
 import { ActionError } from '../base/errors.js';
 import { foreign } from '../base/untrusted.js';
-import type { SigningCredentials } from './signer.js';
+import type { SigningCredentials } from './sigv4.js';
 
 export interface ProfileFiles {
   /** The new content of the shared credentials file. */
@@ -36,6 +36,15 @@ export interface ProfileRequest {
   overwrite: boolean;
 }
 
+/** The two files the AWS CLI and SDKs read: AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE, else ~/.aws/. */
+export function profilePaths(env: NodeJS.ProcessEnv): { credentials: string; config: string } {
+  const home = env['HOME']?.trim() || '~';
+  return {
+    credentials: env['AWS_SHARED_CREDENTIALS_FILE']?.trim() || `${home}/.aws/credentials`,
+    config: env['AWS_CONFIG_FILE']?.trim() || `${home}/.aws/config`,
+  };
+}
+
 /** configure-aws-credentials' rule for `aws-profile`, plus no control characters. */
 export function validateProfileName(name: string, input = 'aws-profile'): string {
   const profile = name.trim();
@@ -53,7 +62,7 @@ export function validateProfileName(name: string, input = 'aws-profile'): string
             : undefined;
   if (problem) {
     throw new ActionError(
-      `Input "${input}" ${problem} ("${foreign(profile, 64)}").`,
+      `Input "${input}" is not a profile name: it ${problem} ("${foreign(profile, 64)}").`,
       'A profile name is one word without white space, square brackets or slashes, e.g. deploy or prod-readonly.',
     );
   }

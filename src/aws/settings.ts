@@ -2,7 +2,7 @@
 import { ActionError } from '../base/errors.js';
 import type { InputReader } from '../base/input-reader.js';
 import { printable } from '../base/untrusted.js';
-import { checkServiceUrl } from '../net/service-url.js';
+import { serviceEndpoint } from './endpoints.js';
 
 /** Inputs only a role's reader reads (no default in action.yml): given means set. */
 export const ROLE_INPUTS = ['role-to-assume', 'aws-region', 'role-session-name', 'sts-endpoint'];
@@ -17,7 +17,7 @@ export interface AwsRole {
   region: string;
   roleSessionName: string;
   durationSeconds: number;
-  /** Explicit endpoint (input or AWS_ENDPOINT_URL_STS); undefined means the regional one. */
+  /** Explicit endpoint (sts-endpoint, AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL: endpoints.ts); undefined: the regional one. */
   stsEndpoint: string | undefined;
   maskAccountId: boolean;
   outputCredentials: boolean;
@@ -107,9 +107,7 @@ export function readAwsRole(
     roleSessionName = defaultSessionName(env);
   }
 
-  const endpointInput = input.text('sts-endpoint') || env['AWS_ENDPOINT_URL_STS']?.trim() || '';
-  const endpointName = input.text('sts-endpoint') ? 'sts-endpoint' : 'AWS_ENDPOINT_URL_STS';
-  const stsEndpoint = endpointInput ? checkServiceUrl(endpointName, endpointInput) : undefined;
+  const stsEndpoint = serviceEndpoint(input, 'sts-endpoint', env, 'STS')?.url;
 
   return {
     audience: audience ?? AWS_AUDIENCE,

@@ -1,10 +1,25 @@
+// STS's query API (Version 2011-06-15), one exchange for both calls this action makes:
+// AssumeRoleWithWebIdentity (unsigned: the ID token is the credential) and AssumeRole (role
+// chaining, chain.ts: signed with the credentials already in the environment). Both POST a form
+// (sts-form.ts), answer the same XML, and are retried alike: network errors, 5xx, 429 and the
+// throttling codes with bounded backoff under one deadline; a refusal the call itself can mend
+// (an expired ID token: a fresh one; PackedPolicyTooLarge with droppable tags: fewer tags) once;
+// every other STS code is final and thrown as a StsRefusal for the explainers.
+//
+// Answers (API reference): <ACTIONResponse><ACTIONResult><Credentials><AccessKeyId/>
+// <SecretAccessKey/><SessionToken/><Expiration/></Credentials><AssumedRoleUser><Arn/>
+// <AssumedRoleId/></AssumedRoleUser>...; refusals <ErrorResponse><Error><Code/><Message/>
+// </Error><RequestId/></ErrorResponse>, or the same with <Errors> around <Error>, as moto 5.2
+// answers its authorization refusals (botocore reads both).
 import { XMLParser } from 'fast-xml-parser';
 import { ActionError } from '../base/errors.js';
-import { createHttpClient } from '../net/http.js';
 import type { Logger } from '../base/logger.js';
-import type { MaskSecret } from '../oidc/token.js';
-import { foreign, bodyExcerpt } from '../base/untrusted.js';
+import { bodyExcerpt, foreign } from '../base/untrusted.js';
+import { createHttpClient, type HttpClient, type HttpResponse } from '../net/http.js';
 import { retryAfterMs, sleep, withRetries, type Sleep } from '../net/retry.js';
+import type { MaskSecret } from '../oidc/token.js';
+import type { SessionPolicies } from './session-policy.js';
+import { webIdentityForm } from './sts-form.js';
 
 export interface AwsCredentials {
   accessKeyId: string;
@@ -20,6 +35,8 @@ export interface AssumeRoleRequest {
   durationSeconds: number;
   /** The CI job's ID token. */
   token: string;
+  /** `inline-session-policy` / `managed-session-policies`; none when undefined. */
+  policies?: SessionPolicies | undefined;
 }
 
 export interface AssumedRole {
@@ -56,13 +73,19 @@ export const DEFAULT_STS_TIMING: StsTiming = {
   maxDelayMs: 3_000,
 };
 
-export interface StsDeps {
+/** What every STS call gets besides its request. */
+export interface StsCallDeps {
   logger: Logger;
   mask: MaskSecret;
+  timing?: Partial<StsTiming> | undefined;
+  wait?: Sleep;
+  /** The HTTP client of one attempt (net/http.ts createHttpClient by default). */
+  http?: (timeoutMs: number) => HttpClient;
+}
+
+export interface StsDeps extends StsCallDeps {
   /** A fresh ID token, asked for once when STS says the token expired. */
   renewToken: () => Promise<string>;
-  timing?: Partial<StsTiming>;
-  wait?: Sleep;
 }
 
 /** An answer of STS's own (its error XML): the code says what is wrong. */
@@ -81,7 +104,7 @@ export class StsRefusal extends Error {
 }
 
 /** Codes that say "try again"; every other code is an answer about the request itself. */
-const RETRYABLE_CODES = new Set([
+export const RETRYABLE_CODES: ReadonlySet<string> = new Set([
   'Throttling',
   'ThrottlingException',
   'RequestLimitExceeded',
@@ -119,51 +142,54 @@ export function dnsSuffix(region: string, partition: string): string {
     : (PARTITION_SUFFIX[partition] ?? 'amazonaws.com');
 }
 
-/** The form body of STS AssumeRoleWithWebIdentity (AWS's API reference; docs/aws.md). */
-export function assumeRoleForm(request: AssumeRoleRequest, token: string): string {
-  return new URLSearchParams({
-    Action: 'AssumeRoleWithWebIdentity',
-    Version: '2011-06-15',
-    RoleArn: request.roleArn,
-    RoleSessionName: request.roleSessionName,
-    WebIdentityToken: token,
-    DurationSeconds: String(request.durationSeconds),
-  }).toString();
+export const FORM_HEADERS: Readonly<Record<string, string>> = {
+  'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
+  accept: 'text/xml',
+};
+
+/** One STS call: which action, where, and how to make (and mend) each attempt's request. */
+export interface StsCall {
+  action: 'AssumeRoleWithWebIdentity' | 'AssumeRole';
+  endpoint: string;
+  /** The form body and headers of one attempt (signed per attempt when signed at all). */
+  request: () => Promise<{ body: string; headers: Record<string, string> }>;
+  /**
+   * A refusal this call can mend by trying again at once (a fresh ID token, fewer tags): it
+   * changes what `request` makes next and answers true; false leaves the refusal to the rules.
+   */
+  mend?: (refusal: StsRefusal) => Promise<boolean>;
 }
 
 /**
- * AssumeRoleWithWebIdentity, unsigned (the web identity token is the credential). Retries
- * throttling, IDPCommunicationError, 5xx and network errors with bounded backoff under one
- * deadline; asks for a fresh ID token once on ExpiredTokenException; every other STS code is
- * final and thrown as a StsRefusal for explain.ts. The credentials are masked as soon as they
- * are parsed.
+ * Sends `call` until STS answers credentials, a final refusal (thrown as a StsRefusal), or the
+ * attempts or the deadline run out (an ActionError saying what failed how often). The
+ * credentials are masked as soon as they are parsed.
  */
-export async function assumeRoleWithWebIdentity(
-  request: AssumeRoleRequest,
-  deps: StsDeps,
-): Promise<AssumedRole> {
+export async function callSts(call: StsCall, deps: StsCallDeps): Promise<AssumedRole> {
   const timing = { ...DEFAULT_STS_TIMING, ...deps.timing };
+  const http = deps.http ?? ((timeoutMs: number) => createHttpClient(timeoutMs));
   const started = Date.now();
-  let token = request.token;
-  let renewed = false;
   let attempts = 0;
-
   try {
     return await withRetries<AssumedRole>(
-      'AssumeRoleWithWebIdentity',
-      async () => {
+      call.action,
+      async (_n, remaining) => {
         attempts++;
-        const remaining = timing.deadlineMs - (Date.now() - started);
         const timeoutMs = Math.max(1, Math.min(timing.requestTimeoutMs, remaining));
-        let answer: PostAnswer;
+        let answer: HttpResponse;
         try {
-          answer = await postForm(request.endpoint, assumeRoleForm(request, token), timeoutMs);
+          const { body, headers } = await call.request();
+          answer = await http(timeoutMs).post(call.endpoint, body, headers, timeoutMs);
         } catch (error) {
           return { ok: false, error: new Error(networkMessage(error, timeoutMs)) };
         }
         if (answer.status === 200) {
-          return { ok: true, value: { ...parseSuccess(answer.body, deps.mask), attempts } };
+          return {
+            ok: true,
+            value: { ...parseSuccess(answer.body, deps.mask, call.action), attempts },
+          };
         }
+        const retryAfter = retryAfterMs(answer.headers['retry-after']);
         const refusal = parseError(answer.body, answer.status);
         if (!refusal) {
           if (answer.status >= 500 || answer.status === 429) {
@@ -172,24 +198,18 @@ export async function assumeRoleWithWebIdentity(
               error: new Error(
                 `STS answered HTTP ${answer.status} (${bodyExcerpt(answer.body, 80)})`,
               ),
-              retryAfterMs: retryAfterMs(answer.retryAfter),
+              retryAfterMs: retryAfter,
             };
           }
           throw new ActionError(
             `STS answered HTTP ${answer.status} without an STS error (${bodyExcerpt(answer.body)}).`,
-            `Is ${request.endpoint} an STS endpoint? Check "sts-endpoint" / AWS_ENDPOINT_URL_STS, or leave both empty for the regional endpoint.`,
+            `Is ${foreign(call.endpoint)} an STS endpoint? Check "sts-endpoint" / AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL, or leave them empty for the regional endpoint.`,
           );
         }
         refusal.attempts = attempts;
-        if (refusal.code === 'ExpiredTokenException' && !renewed) {
-          // The token may have aged past its `exp` (GitHub's last 5 minutes); one fresh one.
-          renewed = true;
-          deps.logger.info('STS says the ID token expired; requesting a fresh one');
-          token = await deps.renewToken();
-          return { ok: false, error: refusal, retryAfterMs: 0 };
-        }
+        if (await call.mend?.(refusal)) return { ok: false, error: refusal, retryAfterMs: 0 };
         if (RETRYABLE_CODES.has(refusal.code) || answer.status >= 500) {
-          return { ok: false, error: refusal, retryAfterMs: retryAfterMs(answer.retryAfter) };
+          return { ok: false, error: refusal, retryAfterMs: retryAfter };
         }
         throw refusal;
       },
@@ -203,11 +223,12 @@ export async function assumeRoleWithWebIdentity(
       deps.wait ?? sleep,
     );
   } catch (error) {
+    // STS's own last word (throttling to the end included) is for the explainers.
     if (error instanceof StsRefusal || error instanceof ActionError) throw error;
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     const message = error instanceof Error ? error.message : String(error);
     throw new ActionError(
-      `STS at ${request.endpoint} failed: ${foreign(message)} (${attempts} attempt${attempts === 1 ? '' : 's'} in ${seconds} s).`,
+      `STS ${call.action} at ${foreign(call.endpoint)} failed: ${foreign(message)} (${attempts} attempt${attempts === 1 ? '' : 's'} in ${seconds} s).`,
       message.startsWith('STS answered HTTP')
         ? 'STS had server errors: re-run the job; if it persists, check the AWS Health Dashboard for STS in this region, or set "sts-endpoint" to another region\'s endpoint.'
         : 'Check that the runner can reach the endpoint (proxy settings: HTTPS_PROXY/NO_PROXY), or set "sts-endpoint" to one it can reach (e.g. a VPC endpoint).',
@@ -215,28 +236,32 @@ export async function assumeRoleWithWebIdentity(
   }
 }
 
-interface PostAnswer {
-  status: number;
-  body: string;
-  retryAfter: string | string[] | undefined;
-}
-
-/** One POST that ends within `timeoutMs` whatever the peer does, silent or trickling. */
-async function postForm(url: string, body: string, timeoutMs: number): Promise<PostAnswer> {
-  const response = await createHttpClient(timeoutMs).post(
-    url,
-    body,
+/**
+ * AssumeRoleWithWebIdentity with the ID token (and the session policies, if any). Asks for a
+ * fresh ID token once on ExpiredTokenException (the token may have aged past its `exp`).
+ */
+export function assumeRoleWithWebIdentity(
+  request: AssumeRoleRequest,
+  deps: StsDeps,
+): Promise<AssumedRole> {
+  let token = request.token;
+  let renewed = false;
+  return callSts(
     {
-      'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
-      accept: 'text/xml',
+      action: 'AssumeRoleWithWebIdentity',
+      endpoint: request.endpoint,
+      request: () =>
+        Promise.resolve({ body: webIdentityForm(request, token), headers: { ...FORM_HEADERS } }),
+      mend: async (refusal) => {
+        if (refusal.code !== 'ExpiredTokenException' || renewed) return false;
+        renewed = true;
+        deps.logger.info('STS says the ID token expired; requesting a fresh one');
+        token = await deps.renewToken();
+        return true;
+      },
     },
-    timeoutMs,
+    deps,
   );
-  return {
-    status: response.status,
-    retryAfter: response.headers['retry-after'],
-    body: response.body,
-  };
 }
 
 function networkMessage(error: unknown, timeoutMs: number): string {
@@ -276,25 +301,27 @@ function text(node: unknown, name: string): string | undefined {
 }
 
 /**
- * The success XML. Never echoes the body: it carries the credentials. Masks the three parts
- * of the credentials before returning, so nothing printed later can show them.
+ * The success XML of `action`. Never echoes the body: it carries the credentials. Masks the
+ * three parts of the credentials before returning, so nothing printed later can show them.
  */
-export function parseSuccess(body: string, mask: MaskSecret): Omit<AssumedRole, 'attempts'> {
-  const result = child(
-    child(parseXml(body), 'AssumeRoleWithWebIdentityResponse'),
-    'AssumeRoleWithWebIdentityResult',
-  );
+export function parseSuccess(
+  body: string,
+  mask: MaskSecret,
+  action: StsCall['action'] = 'AssumeRoleWithWebIdentity',
+): Omit<AssumedRole, 'attempts'> {
+  const result = child(child(parseXml(body), `${action}Response`), `${action}Result`);
   const credentials = child(result, 'Credentials');
   const accessKeyId = text(credentials, 'AccessKeyId');
   const secretAccessKey = text(credentials, 'SecretAccessKey');
   const sessionToken = text(credentials, 'SessionToken');
   for (const secret of [secretAccessKey, sessionToken, accessKeyId]) if (secret) mask(secret);
   const expiration = text(credentials, 'Expiration');
-  const assumedRoleArn = text(child(result, 'AssumedRoleUser'), 'Arn');
+  const user = child(result, 'AssumedRoleUser');
+  const assumedRoleArn = text(user, 'Arn');
   if (!accessKeyId || !secretAccessKey || !sessionToken || !expiration || !assumedRoleArn) {
     throw new ActionError(
-      'STS answered 200, but not with AssumeRoleWithWebIdentityResult credentials, expiration and assumed-role ARN.',
-      'Check that "sts-endpoint" / AWS_ENDPOINT_URL_STS points at STS.',
+      `STS answered 200, but not with ${action}Result credentials, expiration and assumed-role ARN.`,
+      'Check that "sts-endpoint" / AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL points at STS.',
     );
   }
   const date = new Date(expiration);
@@ -302,21 +329,25 @@ export function parseSuccess(body: string, mask: MaskSecret): Omit<AssumedRole, 
     credentials: { accessKeyId, secretAccessKey, sessionToken },
     expiration: Number.isNaN(date.getTime()) ? expiration : date.toISOString(),
     assumedRoleArn,
-    assumedRoleId: text(child(result, 'AssumedRoleUser'), 'AssumedRoleId'),
+    assumedRoleId: text(user, 'AssumedRoleId'),
   };
 }
 
-/** STS's error XML as a StsRefusal; undefined when the body is not one (an HTML 500...). */
+/**
+ * STS's error XML as a StsRefusal: `<ErrorResponse><Error>` as AWS answers, or with `<Errors>`
+ * around `<Error>` as moto 5.2 answers. Undefined when the body is neither (an HTML 500...).
+ */
 export function parseError(body: string, status: number): StsRefusal | undefined {
   const response = child(parseXml(body), 'ErrorResponse');
-  const error = child(response, 'Error');
+  const errors = child(response, 'Errors');
+  const error = child(response, 'Error') ?? child(errors, 'Error');
   const code = text(error, 'Code');
   if (!code) return undefined;
   // Everything here is the peer's text, printed later: escaped once, here (a real code or
   // request id has nothing to escape). A message may quote a parameter (a ValidationError can
   // quote the token): JWTs are stripped.
   const message = bodyExcerpt(text(error, 'Message') ?? '', 400);
-  const requestId = text(response, 'RequestId');
+  const requestId = text(response, 'RequestId') ?? text(errors, 'RequestId');
   return new StsRefusal(
     foreign(code, 100),
     message,

@@ -6,4 +6,9 @@ export const STATE = {
   awsExported: 'aws-exported',
   /** JSON `{"previous": string | null}`: DOCKER_CONFIG before main pointed it at its own directory. */
   dockerConfigRestore: 'docker-config-restore',
+  /**
+   * JSON `{"NAME": previous | null}`: variables main exported (an aws profile's
+   * AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE, AWS_PROFILE) with what they were before.
+   */
+  envRestore: 'env-restore',
 } as const;

@@ -18,12 +18,18 @@ export interface CommonSettings {
   verifyToken: boolean;
 }
 
-/** What every mode's run gets from main: the token and the collaborators it may use. */
-export interface ModeContext extends TokenContext {
+/** The collaborators every mode's run gets from main, with or without an ID token. */
+export interface RunContext {
+  logger: Logger;
+  mask: MaskSecret;
+  env: NodeJS.ProcessEnv;
   files: FileStore;
   /** Records something for the post step to undo, at once (before a secret is written). */
   saveState: (name: string, value: string) => void;
 }
+
+/** What a mode's run gets from main: the ID token, its claims and the collaborators. */
+export interface ModeContext extends RunContext, TokenContext {}
 
 /** What a mode's prepare gets: no token yet, nothing written. */
 export interface PrepareDeps {
@@ -34,14 +40,25 @@ export interface PrepareDeps {
 
 /** A mode checked and loaded before the ID token is requested. */
 export interface PreparedMode {
+  idToken?: true;
   /** Starts work that needs no token (loading a client, a connection) while it is requested. */
   whileTokenIsRequested?(): void;
   run(ctx: ModeContext): Promise<Report>;
 }
 
+/**
+ * A mode whose settings need no ID token (aws with role-chaining signs with the credentials
+ * already in the environment): main requests none, so the job needs no id-token permission,
+ * and there are no claims to output or show.
+ */
+export interface TokenlessMode {
+  idToken: false;
+  run(ctx: RunContext): Promise<Report>;
+}
+
 /** What a mode's lazily loaded module exports. */
 export interface ModeRunner<S> {
-  prepare(settings: S, deps: PrepareDeps): Promise<PreparedMode>;
+  prepare(settings: S, deps: PrepareDeps): Promise<PreparedMode | TokenlessMode>;
 }
 
 /** A mode as its folder defines it (see defineMode). */
@@ -82,7 +99,7 @@ export interface ChosenMode {
   /** The audience to request (the input, else the mode's default). */
   audience: string | undefined;
   settings: CommonSettings & { mode: ModeName };
-  prepare(deps: PrepareDeps): Promise<PreparedMode>;
+  prepare(deps: PrepareDeps): Promise<PreparedMode | TokenlessMode>;
 }
 
 /** One entry of modes/registry.ts: a mode with its settings type hidden. */

@@ -11,8 +11,19 @@ import { tokenMode } from './token/index.js';
 
 export const MODES: readonly Mode[] = [kubernetesMode, awsMode, chainguardMode, tokenMode];
 
-/** Booleans whose action.yml default is false: a runner passes `false` in every mode. */
-const DEFAULT_FALSE = new Set(['force-conflicts', 'dry-run']);
+/**
+ * Booleans that are false unless given (force-conflicts and dry-run have the default false, which
+ * a runner passes in every mode): `false` counts as not given.
+ */
+const DEFAULT_FALSE = new Set([
+  'force-conflicts',
+  'dry-run',
+  'role-chaining',
+  'overwrite-aws-profile',
+  'special-characters-workaround',
+  'role-skip-session-tagging',
+  'ecr-login',
+]);
 
 /** Whether an input was given: set, and for a default-false boolean, not false. */
 export function isGiven(input: InputReader, name: string): boolean {

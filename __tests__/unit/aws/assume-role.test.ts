@@ -5,6 +5,7 @@ import { ActionError } from '../../../src/base/errors.js';
 import type { ModeContext } from '../../../src/modes/contract.js';
 import { policiesIn, startSts, type TestSts } from '../../fixtures/sts.js';
 import type { AwsSettings } from '../../../src/modes/aws/index.js';
+import { NO_SESSION_POLICIES } from '../../../src/aws/session-policy.js';
 
 let sts: TestSts;
 beforeAll(async () => {
@@ -31,6 +32,14 @@ function settings(overrides: Partial<AwsSettings> = {}): AwsSettings {
     stsEndpoint: sts.url,
     maskAccountId: false,
     outputCredentials: false,
+    chaining: undefined,
+    policies: NO_SESSION_POLICIES,
+    outputEnvCredentials: true,
+    profile: undefined,
+    specialCharactersWorkaround: false,
+    allowedAccountIds: undefined,
+    ecrLogin: undefined,
+    ecrEndpoint: undefined,
     ...overrides,
   };
 }

@@ -3,15 +3,9 @@
 // resets) and what is final, configure-aws-credentials' one retry without the droppable tags
 // after PackedPolicyTooLarge, and where the source credentials come from.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  chainRole,
-  chainSourceCredentials,
-  parseAssumeRoleSuccess,
-  parseStsRefusal,
-  type ChainRequest,
-} from '../../../src/aws/chain.js';
+import { chainRole, chainSourceCredentials, type ChainRequest } from '../../../src/aws/chain.js';
 import { jobSessionTags } from '../../../src/aws/session-tags.js';
-import { StsRefusal, type StsTiming } from '../../../src/aws/sts.js';
+import { parseError, parseSuccess, StsRefusal, type StsTiming } from '../../../src/aws/sts.js';
 import { ActionError } from '../../../src/base/errors.js';
 import { denied, startChainSts, type ChainSts } from '../../fixtures/sts-chain.js';
 import { recordingLogger } from '../../helpers/logger.js';
@@ -185,7 +179,7 @@ describe('chainRole', () => {
 
   it("reads AWS's error XML and moto's (wrapped in <Errors>)", () => {
     expect(
-      parseStsRefusal(
+      parseError(
         '<?xml version="1.0" encoding="utf-8"?>\n<ErrorResponse><Errors><Error><Code>AccessDenied</Code><Message>User: arn:aws:sts::1:assumed-role/a/b is not authorized to perform: sts:AssumeRole</Message><Type>Sender</Type></Error></Errors></ErrorResponse>',
         403,
       ),
@@ -194,11 +188,11 @@ describe('chainRole', () => {
       status: 403,
       stsMessage: expect.stringContaining('sts:AssumeRole') as unknown,
     });
-    expect(parseStsRefusal('<html>500</html>', 500)).toBeUndefined();
+    expect(parseError('<html>500</html>', 500)).toBeUndefined();
   });
 
   it('refuses a 200 without credentials, and says so for a non-STS answer', () => {
-    expect(() => parseAssumeRoleSuccess('<html/>', () => undefined)).toThrow(
+    expect(() => parseSuccess('<html/>', () => undefined, 'AssumeRole')).toThrow(
       /not with AssumeRoleResult/,
     );
   });

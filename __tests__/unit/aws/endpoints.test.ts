@@ -1,8 +1,19 @@
-// Endpoint overrides as botocore reads them: AWS_ENDPOINT_URL_<SERVICE>, else
-// AWS_ENDPOINT_URL, neither with AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true; https, or http only
-// on a loopback address.
+// Endpoint overrides as botocore reads them: the input, else AWS_ENDPOINT_URL_<SERVICE>, else
+// AWS_ENDPOINT_URL, the variables not with AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true; https, or
+// http only on a loopback address.
 import { describe, expect, it } from 'vitest';
-import { checkEndpointUrl, configuredEndpoint } from '../../../src/aws/endpoints.js';
+import { configuredEndpoint, serviceEndpoint } from '../../../src/aws/endpoints.js';
+import type { InputReader } from '../../../src/base/input-reader.js';
+
+function inputs(values: Record<string, string>): InputReader {
+  return {
+    text: (name) => values[name]?.trim() ?? '',
+    raw: (name) => values[name] ?? '',
+    boolean: (_name, whenEmpty) => whenEmpty,
+  };
+}
+const check = (name: string, value: string) =>
+  serviceEndpoint(inputs({}), 'unused', { [name]: value }, 'ECR')?.url;
 
 describe('configuredEndpoint', () => {
   it('takes the service variable, then the global one', () => {
@@ -25,20 +36,46 @@ describe('configuredEndpoint', () => {
     ).toBeUndefined();
   });
 
+  it('takes the input over both variables, even with AWS_IGNORE_CONFIGURED_ENDPOINT_URLS', () => {
+    const env = {
+      AWS_ENDPOINT_URL_STS: 'https://sts.vpce.example',
+      AWS_ENDPOINT_URL: 'https://all.example',
+      AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true',
+    };
+    expect(
+      serviceEndpoint(
+        inputs({ 'sts-endpoint': 'http://127.0.0.1:9/' }),
+        'sts-endpoint',
+        env,
+        'STS',
+      ),
+    ).toEqual({ name: 'sts-endpoint', url: 'http://127.0.0.1:9' });
+    expect(serviceEndpoint(inputs({}), 'sts-endpoint', env, 'STS')).toBeUndefined();
+    expect(
+      serviceEndpoint(
+        inputs({}),
+        'eks-endpoint',
+        { AWS_ENDPOINT_URL: 'https://all.example/' },
+        'EKS',
+      ),
+    ).toEqual({ name: 'AWS_ENDPOINT_URL', url: 'https://all.example' });
+  });
+
   it('accepts http only on loopback', () => {
-    expect(checkEndpointUrl('AWS_ENDPOINT_URL_ECR', 'http://[::1]:8080')).toBe('http://[::1]:8080');
-    expect(checkEndpointUrl('AWS_ENDPOINT_URL_ECR', 'http://localhost:8080')).toBe(
-      'http://localhost:8080',
-    );
-    expect(() => checkEndpointUrl('AWS_ENDPOINT_URL_ECR', 'http://ecr.internal.example')).toThrow(
+    expect(check('AWS_ENDPOINT_URL_ECR', 'http://[::1]:8080')).toBe('http://[::1]:8080');
+    expect(check('AWS_ENDPOINT_URL_ECR', 'http://localhost:8080')).toBe('http://localhost:8080');
+    expect(() => check('AWS_ENDPOINT_URL_ECR', 'http://ecr.internal.example')).toThrow(
       'Environment variable AWS_ENDPOINT_URL_ECR must be an https:// URL',
     );
-    expect(() => checkEndpointUrl('AWS_ENDPOINT_URL_ECR', 'http://127.evil.example')).toThrow(
-      /https:\/\//,
-    );
-    expect(() => checkEndpointUrl('ecr-endpoint', 'https://u:p@x.example')).toThrow(
-      'Input "ecr-endpoint" must not carry credentials, a query or a fragment.',
-    );
-    expect(() => checkEndpointUrl('AWS_ENDPOINT_URL', 'not a url')).toThrow(/is not a URL/);
+    expect(() => check('AWS_ENDPOINT_URL_ECR', 'http://127.evil.example')).toThrow(/https:\/\//);
+    expect(() =>
+      serviceEndpoint(
+        inputs({ 'sts-endpoint': 'https://u:p@x.example' }),
+        'sts-endpoint',
+        {},
+        'STS',
+      ),
+    ).toThrow('Input "sts-endpoint" must not carry credentials, a query or a fragment.');
+    expect(() => check('AWS_ENDPOINT_URL', 'not a url')).toThrow(/is not a URL/);
   });
 });

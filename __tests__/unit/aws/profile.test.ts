@@ -114,7 +114,9 @@ describe('validateProfileName', () => {
       ['a\\b', 'contains a slash'],
       ['a\u0007b', 'contains a control character'],
     ]) {
-      expect(() => validateProfileName(name as string)).toThrow(`Input "aws-profile" ${problem}`);
+      expect(() => validateProfileName(name as string)).toThrow(
+        `Input "aws-profile" is not a profile name: it ${problem}`,
+      );
     }
   });
 });

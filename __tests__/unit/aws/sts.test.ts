@@ -238,7 +238,7 @@ describe('assumeRoleWithWebIdentity', () => {
     const error = await call({ timing: { attempts: 3 } }).promise.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ActionError);
     expect((error as ActionError).message).toMatch(
-      /^STS at .* failed: STS answered HTTP 500 \(<!doctype html>.*\) \(3 attempts in \d\.\d s\)\.$/,
+      /^STS AssumeRoleWithWebIdentity at .* failed: STS answered HTTP 500 \(<!doctype html>.*\) \(3 attempts in \d\.\d s\)\.$/,
     );
     expect((error as ActionError).hint).toMatch(/^STS had server errors/);
     expect(sts.requests).toHaveLength(3);
@@ -276,7 +276,7 @@ describe('assumeRoleWithWebIdentity', () => {
     const elapsed = Date.now() - started;
     expect(error).toBeInstanceOf(ActionError);
     expect((error as ActionError).message).toMatch(
-      /^STS at http:\/\/127\.0\.0\.1:\d+\/ failed: no answer within 0\.\d s \([2-4] attempts in 1\.\d s\)\.$/,
+      /^STS AssumeRoleWithWebIdentity at http:\/\/127\.0\.0\.1:\d+\/ failed: no answer within 0\.\d s \([2-4] attempts in 1\.\d s\)\.$/,
     );
     expect(sts.requests.length).toBeGreaterThanOrEqual(2);
     expect(elapsed).toBeGreaterThanOrEqual(900);

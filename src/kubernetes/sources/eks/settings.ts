@@ -1,12 +1,12 @@
 import { ActionError } from '../../../base/errors.js';
 import type { InputReader } from '../../../base/input-reader.js';
 import { printable } from '../../../base/untrusted.js';
-import { checkServiceUrl } from '../../../net/service-url.js';
+import { serviceEndpoint } from '../../../aws/endpoints.js';
 import { readAwsRole, type AwsRole } from '../../../aws/settings.js';
 
 export interface EksSettings {
   cluster: string;
-  /** Explicit EKS API endpoint (input or AWS_ENDPOINT_URL_EKS); undefined: the regional one. */
+  /** Explicit EKS API endpoint (eks-endpoint, AWS_ENDPOINT_URL_EKS, AWS_ENDPOINT_URL: aws/endpoints.ts); undefined: the regional one. */
   eksEndpoint: string | undefined;
   /** The role the EKS token is made with, read as aws mode reads it. */
   role: AwsRole;
@@ -39,13 +39,9 @@ export function readEksSettings(input: InputReader, env: NodeJS.ProcessEnv): Eks
     );
   }
   const role = readAwsRole(input, env, undefined);
-  const endpointInput = input.text('eks-endpoint') || env['AWS_ENDPOINT_URL_EKS']?.trim() || '';
-  const endpointName = input.text('eks-endpoint') ? 'eks-endpoint' : 'AWS_ENDPOINT_URL_EKS';
   return {
     cluster,
-    eksEndpoint: endpointInput
-      ? checkServiceUrl(endpointName, endpointInput, 'The session token travels to it')
-      : undefined,
+    eksEndpoint: serviceEndpoint(input, 'eks-endpoint', env, 'EKS')?.url,
     role,
     exportAwsCredentials: input.boolean('eks-export-aws-credentials', true),
   };

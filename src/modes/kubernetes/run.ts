@@ -20,9 +20,10 @@ import {
   type KubeconfigPlan,
 } from '../../kubernetes/kubeconfig.js';
 import { PLUGIN_SOURCE_ENV, type ClusterAccess } from '../../kubernetes/sources/contract.js';
+import { verifyAccess, VERIFY_TIMEOUT_MS } from '../../kubernetes/verify-access.js';
 import { prepareDeploy, type DeployResult } from '../../kubernetes/workloads/deploy.js';
 import type { ModeContext, PrepareDeps, PreparedMode } from '../contract.js';
-import { kubernetesReport, type KubernetesResult } from './report.js';
+import { kubernetesReport, reportAccess, type KubernetesResult } from './report.js';
 import type { KubernetesSettings } from './settings.js';
 
 /**
@@ -55,20 +56,22 @@ export async function prepare(
   const pluginPath = settings.credentials === 'refresh' ? credentialPluginPath() : undefined;
   const manifests = settings.manifests.length > 0 ? await loadManifests(settings, deps) : undefined;
   const deploys = settings.workloads.length > 0 || manifests !== undefined;
+  // A deploy's first request is the check of access; without one, verify-access makes one.
+  const talks = deploys || settings.verifyAccess;
   let cluster: Cluster | undefined;
   return {
     // The cluster client (@kubernetes/client-node, its own chunk) compiles while the token is
     // requested, instead of delaying the request; with the cluster known, it also connects.
     whileTokenIsRequested: () => {
       source.whileTokenIsRequested?.();
-      if (!deploys) return;
+      if (!talks) return;
       if (known) cluster ??= clusterOf(known, deps.env);
       else import('../../kubernetes/cluster/connection.js').catch(() => undefined);
     },
     run: async (ctx) => {
       const access = await source.open({ ...ctx, namespace: settings.namespace });
       const plan = known ?? planFor(settings, access.cluster, ctx.logger);
-      if (deploys) cluster ??= clusterOf(plan, ctx.env);
+      if (talks) cluster ??= clusterOf(plan, ctx.env);
       const result = await runOnCluster(
         settings,
         plan,
@@ -140,7 +143,9 @@ async function loadManifests(
 
 /**
  * Kubernetes mode, second half: writes a kubeconfig whose user carries the source's token (or a
- * plugin that re-mints it), then deploys when something was given to deploy.
+ * plugin that re-mints it), then deploys when something was given to deploy; else, with
+ * verify-access, asks the cluster who the job is (kubernetes/verify-access.ts): a refused token
+ * fails the step with the source's explanation, as a deploy's first request would.
  */
 async function runOnCluster(
   settings: KubernetesSettings,
@@ -151,6 +156,7 @@ async function runOnCluster(
   manifests: ManifestObject[] | undefined,
   ctx: ModeContext,
 ): Promise<KubernetesResult> {
+  const deploys = settings.workloads.length > 0 || manifests !== undefined;
   const credential: KubeCredential =
     pluginPath === undefined
       ? { kind: 'static', token: access.credential.token }
@@ -197,7 +203,12 @@ async function runOnCluster(
     renewToken: access.credential.renew,
     impersonation: cluster.impersonation,
     logger: ctx.logger,
+    ...(deploys ? {} : { requestTimeoutMs: VERIFY_TIMEOUT_MS }),
   });
+  if (!deploys) {
+    const verified = await verifyAccess(client, access.explanations);
+    return { ...result, access: reportAccess(verified, target.server, ctx.logger) };
+  }
   try {
     // `workloads` the manifests also apply get their images in the manifest (apply/assignments).
     const workloads = manifests

@@ -373,8 +373,13 @@ describe('IPv4-mapped loopback goes direct (issue 22, defect 4)', () => {
         expect(result.code, result.stdout).toBe(0);
         expect(sts.requests).toHaveLength(1);
         expect(proxy.records.slice(before)).toEqual([]);
-        expectClean(result, secrets(), {
-          exported: ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'],
+        const issued = sts.issued.flatMap((c) => [
+          c.accessKeyId,
+          c.secretAccessKey,
+          c.sessionToken,
+        ]);
+        expectClean(result, secrets(issued), {
+          exported: ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'],
         });
       } finally {
         await sts.close();
@@ -420,11 +425,11 @@ describe('IPv4-mapped loopback goes direct (issue 22, defect 4)', () => {
         },
         proxies(),
       );
-      // The peer is no EKS: the run fails after DescribeCluster reached it.
+      // The peer is no EKS: the run fails after DescribeCluster reached it (and was retried).
       expectFailure(result);
-      expect(peer.requests.slice(asked).map((r) => `${r.method} ${r.url}`)).toEqual([
-        'GET /clusters/demo',
-      ]);
+      const reached = peer.requests.slice(asked).map((r) => `${r.method} ${r.url}`);
+      expect(reached.length).toBeGreaterThan(0);
+      expect(new Set(reached)).toEqual(new Set(['GET /clusters/demo']));
       expect(proxy.records.slice(before)).toEqual([]);
     } finally {
       await sts.close();

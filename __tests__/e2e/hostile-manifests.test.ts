@@ -4,7 +4,8 @@
 //    (encoding/json: `&` `<` `>` as \u0026 \u003c \u003e, ESC as \u001b; fmt %q: \t, \x1b) must
 //    not get a value of the Secret into the log or the summary in any spelling;
 // 2. YAML that costs minutes or gigabytes (one map with tens of thousands of keys; 10 MiB of
-//    empty documents) is refused in seconds and megabytes;
+//    empty documents) is refused in seconds and megabytes (the bounds below are wide for a
+//    loaded machine: before the fix these took 75 s, over 150 s and 56 s with 2.7 GB);
 // 3. a symbolic link out of the workspace under a `**` glob is refused before it is walked, and
 //    no path outside the workspace is printed.
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -183,7 +184,7 @@ describe('YAML that costs minutes or gigabytes (defect 2)', () => {
     );
     const error = expectFailure(run);
     expect(error).toContain('deploy/many.yaml');
-    expect(run.seconds).toBeLessThan(5);
+    expect(run.seconds).toBeLessThan(15);
     expectClean(run, secretsOf(issuer.issued, [issuer.requestToken]));
   });
 
@@ -195,7 +196,7 @@ describe('YAML that costs minutes or gigabytes (defect 2)', () => {
     );
     const error = expectFailure(run);
     expect(error).toContain('deploy/many.yaml');
-    expect(run.seconds).toBeLessThan(5);
+    expect(run.seconds).toBeLessThan(15);
   });
 
   it('10 MiB of empty documents: refused in seconds, within 400 MiB of memory', async () => {
@@ -208,7 +209,7 @@ describe('YAML that costs minutes or gigabytes (defect 2)', () => {
       );
       const error = expectFailure(run);
       expect(error).toContain('deploy/empty.yaml');
-      expect(run.seconds).toBeLessThan(10);
+      expect(run.seconds).toBeLessThan(15);
       expect(peak.peakMiB()).toBeLessThan(400);
     } finally {
       peak.cleanup();

@@ -30,8 +30,11 @@ export type AccessResult =
    * review forbidden: then the 403 names the user).
    */
   | { kind: 'accepted'; username: string | undefined; why: string }
-  /** No answer that tells: the cluster could not be reached, or failed. Not a failure of the step. */
-  | { kind: 'unknown'; why: string };
+  /**
+   * No answer that tells: the cluster could not be reached, or failed. Not a failure of the step.
+   * `tls`: its certificate was refused (the kubeconfig's CA, or another host at that address).
+   */
+  | { kind: 'unknown'; why: string; tls?: boolean };
 
 /** The whole check ends within this time (kubectl's requests to a reachable server take ms). */
 export const VERIFY_TIMEOUT_MS = 10_000;
@@ -118,7 +121,8 @@ function judge(error: unknown, explanations: SourceExplanations): AccessResult {
     };
   }
   if (error instanceof KubeNetworkError) {
-    return { kind: 'unknown', why: foreign(error.message.replace(/^\S+ \S+: /, ''), 300) };
+    const why = foreign(error.message.replace(/^\S+ \S+: /, ''), 300);
+    return error.tls ? { kind: 'unknown', why, tls: true } : { kind: 'unknown', why };
   }
   if (error instanceof ActionError) throw error;
   return { kind: 'unknown', why: foreign(error instanceof Error ? error.message : error, 300) };

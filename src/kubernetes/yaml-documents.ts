@@ -72,6 +72,8 @@ export function* yamlDocuments(
     }
     bounds.check?.();
     findDuplicateKeys(doc, bounds);
+    // In the order of the text, as the library reports them (the walk above is not).
+    doc.errors.sort((a, b) => a.pos[0] - b.pos[0]);
     for (const error of [...doc.errors, ...doc.warnings]) {
       error.linePos ??= [lineCounter.linePos(error.pos[0]), lineCounter.linePos(error.pos[1])];
     }

@@ -10,11 +10,15 @@
 /** Values shorter than this are not cut out of messages (they would cut ordinary words). */
 export const MIN_REDACTED = 3;
 
-/** The value and every spelling of it a Go (or JSON) server may print, each once. */
-export function spellings(value: string): string[] {
+/**
+ * The value and every spelling of it a Go (or JSON) server may print, each once. `base64`: also
+ * its base64 (a `stringData` value or a decoded `data` value, which a server shows encoded; not
+ * a `data` value as written, which is base64 already).
+ */
+export function spellings(value: string, base64 = true): string[] {
   const all = [
     value,
-    Buffer.from(value, 'utf8').toString('base64'),
+    ...(base64 ? [Buffer.from(value, 'utf8').toString('base64')] : []),
     jsonInner(value, { html: false, shortBf: true }),
     jsonInner(value, { html: true, shortBf: true }),
     jsonInner(value, { html: true, shortBf: false }),
@@ -41,7 +45,7 @@ export function secretSpellings(secret: Record<string, unknown>): string[] {
         continue;
       }
       const text = String(value);
-      values.push(...spellings(text));
+      values.push(...spellings(text, key !== 'data'));
       const decoded = key === 'data' ? decodeBase64(text) : undefined;
       if (decoded !== undefined) values.push(...spellings(decoded));
     }

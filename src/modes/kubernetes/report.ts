@@ -85,8 +85,11 @@ export function reportAccess(access: AccessResult, server: string, logger: Logge
     const who = access.username === undefined ? '' : ` as user "${foreign(access.username, 300)}"`;
     logger.info(`verify-access: the cluster accepts the token${who} (${access.why})`);
   } else {
+    const check = access.tls
+      ? "the kubeconfig's certificate-authority-data must be the CA that signed the API server's certificate, for a name the certificate holds (kubectl will refuse it the same way)"
+      : 'check the server address and the network';
     logger.warning(
-      `verify-access: could not ask ${foreign(server, 300)} whether it accepts the token: ${access.why}. The kubeconfig is written; a cluster reachable only from a later step (through a VPN) cannot be asked now, otherwise check the server address and the network. (verify-access: false skips the check.)`,
+      `verify-access: could not ask ${foreign(server, 300)} whether it accepts the token: ${access.why}. The kubeconfig is written; a cluster reachable only from a later step (through a VPN) cannot be asked now, otherwise ${check}. (verify-access: false skips the check.)`,
     );
   }
   return access;

@@ -16,15 +16,29 @@ function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
+/**
+ * An input's default and the rest of its description. No input has a default in action.yml
+ * (a runner passes a default in every mode, so the action could not tell it was given: see
+ * __tests__/unit/registry.test.ts); its description ends with "Default: `VALUE`." instead.
+ */
+export function inputDefault(spec: { description: string; default?: string }): {
+  value: string;
+  description: string;
+} {
+  const m = /^(.*?)\s*Default: `([^`]*)`\.$/s.exec(spec.description);
+  if (m) return { value: m[2] as string, description: m[1] as string };
+  return { value: spec.default ? String(spec.default) : '', description: spec.description };
+}
+
 export function actionTables(actionYml: string): { inputs: string; outputs: string } {
   const action = parse(actionYml) as ActionYml;
   const inputs = [
     '| input | default | description |',
     '| --- | --- | --- |',
-    ...Object.entries(action.inputs).map(
-      ([name, spec]) =>
-        `| \`${name}\` | ${spec.default ? `\`${cell(String(spec.default))}\`` : ''} | ${cell(spec.description)} |`,
-    ),
+    ...Object.entries(action.inputs).map(([name, spec]) => {
+      const { value, description } = inputDefault(spec);
+      return `| \`${name}\` | ${value ? `\`${cell(value)}\`` : ''} | ${cell(description)} |`;
+    }),
   ].join('\n');
   const outputs = [
     '| output | description |',

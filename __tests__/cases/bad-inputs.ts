@@ -86,6 +86,25 @@ export const BAD_INPUTS: BadInputCase[] = [
   // mode and the token
   { title: 'unknown mode', inputs: { mode: 'gcp' }, names: 'mode' },
   { title: 'no input picks a mode', inputs: {}, names: 'mode' },
+  // A runner passes every declared input, empty unless given: an undefined variable is empty.
+  {
+    title: 'kubeconfig from a variable that is not defined (empty)',
+    inputs: { kubeconfig: '', audience: 'https://k8s.example' },
+    names: 'kubeconfig',
+    says: /is empty.*\n.*is the variable defined for this repository\/environment \(a variable, not a secret\)\?/,
+  },
+  {
+    title: 'role-to-assume from a secret that is not defined (empty), with aws-region',
+    inputs: { 'role-to-assume': '', 'aws-region': 'eu-west-1' },
+    names: 'role-to-assume',
+    says: /is empty, and aws mode needs it/,
+  },
+  {
+    title: 'mode kubernetes with every cluster input empty',
+    inputs: { mode: 'kubernetes', kubeconfig: '', namespace: 'demo' },
+    names: 'kubeconfig',
+    says: /are empty, and kubernetes mode needs one of them/,
+  },
   { title: 'mode with a newline', inputs: { mode: 'token\nkubernetes' }, names: 'mode' },
   {
     title: 'audience with a newline',
@@ -142,6 +161,20 @@ export const BAD_INPUTS: BadInputCase[] = [
     title: 'kubeconfig of another kind',
     inputs: { kubeconfig: 'apiVersion: v1\nkind: Secret\ndata: {}\n' },
     names: 'kubeconfig',
+  },
+  {
+    title: 'kubeconfig with a mapping of more than 10,000 keys',
+    inputs: {
+      kubeconfig: `${KUBECONFIG}preferences:\n${Array.from({ length: 10_001 }, (_, i) => `  k${i}: v`).join('\n')}\n`,
+    },
+    names: 'kubeconfig',
+    says: /more than 10000 keys/,
+  },
+  {
+    title: 'kubeconfig with a duplicate key',
+    inputs: { kubeconfig: `${KUBECONFIG}current-context: other\n` },
+    names: 'kubeconfig',
+    says: /duplicate key/,
   },
   {
     title: 'kubeconfig YAML bomb (billion laughs)',
@@ -449,6 +482,11 @@ export const BAD_INPUTS: BadInputCase[] = [
     title: 'role-to-assume from another partition than the region',
     inputs: aws({ 'role-to-assume': 'arn:aws-cn:iam::123456789012:role/deploy' }),
     names: 'role-to-assume',
+  },
+  {
+    title: 'verify-access not a boolean',
+    inputs: { kubeconfig: KUBECONFIG, 'verify-access': 'sometimes' },
+    names: 'verify-access',
   },
   {
     title: 'aws-region missing',

@@ -64,7 +64,19 @@ function deploy(kubeconfig = server.kubeconfig(undefined, { namespace: 'demo' })
 const modes: Array<[string, () => RunOptions | undefined]> = [
   ['token', () => ({ inputs: { mode: 'token' }, env: issuer.env() })],
   [
-    'kubernetes (kubeconfig only)',
+    'kubernetes (kubeconfig only, verify-access: false)',
+    () => ({
+      inputs: {
+        audience: AUDIENCE,
+        kubeconfig: server.kubeconfig(undefined, {}),
+        'verify-access': 'false',
+      },
+      env: issuer.env(),
+    }),
+  ],
+  // verify-access's SelfSubjectReview goes through the cluster client, as a deploy's requests do.
+  [
+    'kubernetes (kubeconfig, verify-access)',
     () => ({
       inputs: { audience: AUDIENCE, kubeconfig: server.kubeconfig(undefined, {}) },
       env: issuer.env(),
@@ -134,7 +146,8 @@ describe('the client-node chunk', () => {
     expect(clientNodeChunks()[0]).not.toBe('index.js');
   });
 
-  it.each(modes.filter(([name]) => name !== 'kubernetes (deploy with a watch)'))(
+  const talking = ['kubernetes (deploy with a watch)', 'kubernetes (kubeconfig, verify-access)'];
+  it.each(modes.filter(([name]) => !talking.includes(name)))(
     'is not loaded by a %s run',
     async (_name, options) => {
       const run = options();
@@ -147,6 +160,12 @@ describe('the client-node chunk', () => {
 
   it('is loaded by a deploy', async () => {
     const loaded = await loadsOf(deploy());
+    expect(loaded).toContain(clientNodeChunks()[0]);
+  });
+
+  it('is loaded by a kubeconfig run with verify-access (on by default)', async () => {
+    const verify = modes.find(([name]) => name === 'kubernetes (kubeconfig, verify-access)');
+    const loaded = await loadsOf((verify?.[1] as () => RunOptions)());
     expect(loaded).toContain(clientNodeChunks()[0]);
   });
 });

@@ -257,6 +257,11 @@ describe('eks-cluster', () => {
     for (const name of AWS_VARIABLES) expect(run.exported[name], name).toBeUndefined();
     expect(run.outputs['aws-role-arn']).toContain(':assumed-role/deploy/');
     expect(run.summary).toContain('| AWS credentials | not exported |');
+    // verify-access asked the cluster with the EKS token: the user and groups of the access entry.
+    expect(run.outputs['cluster-user']).toBe(USER);
+    expect(run.stdout).toContain(
+      `verify-access: the cluster accepts the token as user "${USER}", groups "deployers", "system:authenticated"`,
+    );
 
     const early = await laterKubectl(run, namespace);
     expect(early.code, early.stderr).toBe(0);
@@ -325,6 +330,17 @@ describe('eks-cluster', () => {
     // The server refused it for the mapping, not the token.
     expect(server.authFailures.slice(failures).join('\n')).toMatch(/access entry|not mapped/i);
   });
+  it('an unmapped role without workloads: verify-access fails with the EKS explanation', async () => {
+    const run = await action('default', { 'role-to-assume': `arn:aws:iam::${ACCOUNT}:role/other` });
+    expect(run.code).toBe(1);
+    const [error] = errorAnnotations(run);
+    expect(error).toContain(
+      `did not accept the EKS token of role arn:aws:iam::${ACCOUNT}:role/other (401 Unauthorized)`,
+    );
+    expect(error).toContain('verify access');
+    expect(error).toContain('aws eks create-access-entry');
+  });
+
   describe('with manifests', () => {
     /** A ConfigMap and a Deployment in `namespace`, applied from deploy/ in the workspace. */
     async function applyOnEks(

@@ -14,6 +14,8 @@ import type { Issuer } from '../fixtures/issuer.js';
 import type { KubeApiServer } from '../fixtures/kube-apiserver.js';
 import { kubectl } from '../fixtures/kube/kubectl.js';
 import { startProxy, type TestProxy } from '../fixtures/proxy.js';
+import { startChainguardSts } from '../fixtures/chainguard-sts.js';
+import { startSts } from '../fixtures/sts.js';
 import { expectClean, expectFailure, secretsOf } from '../helpers/hostile.js';
 import { runAction, type RunResult } from '../helpers/runner.js';
 
@@ -336,6 +338,95 @@ describe('loopback is exact (finding 4)', () => {
     const asked = proxy.records.slice(tunnels).map((r) => `${r.method} ${r.target}`);
     expect(asked).toContain(`CONNECT 127.attacker.example:${port}`);
     expectClean(result, secrets());
+  });
+});
+
+describe('IPv4-mapped loopback goes direct (issue 22, defect 4)', () => {
+  // http://[::ffff:127.0.0.1]:P is this machine, as net/loopback.ts decides: plain http is
+  // accepted for it, so it must be reached directly, never handed to HTTPS_PROXY / HTTP_PROXY
+  // (a proxy would see the ID token or the session token in clear).
+  const mapped = (url: string) => url.replace('//127.0.0.1:', '//[::ffff:127.0.0.1]:');
+  const proxies = () => ({ HTTPS_PROXY: proxy.url, HTTP_PROXY: proxy.url });
+  const role = {
+    'role-to-assume': 'arn:aws:iam::111122223333:role/deploy',
+    'aws-region': 'eu-west-1',
+  };
+
+  it.each(['sts-endpoint', 'AWS_ENDPOINT_URL_STS'])(
+    '%s: AssumeRoleWithWebIdentity reaches the STS directly, nothing reaches the proxy',
+    async (name) => {
+      const sts = await startSts();
+      try {
+        const before = proxy.records.length;
+        const endpoint = mapped(sts.url);
+        const result = await run(
+          name === 'sts-endpoint' ? { ...role, 'sts-endpoint': endpoint } : role,
+          name === 'sts-endpoint' ? proxies() : { ...proxies(), AWS_ENDPOINT_URL_STS: endpoint },
+        );
+        expect(result.code, result.stdout).toBe(0);
+        expect(sts.requests).toHaveLength(1);
+        expect(proxy.records.slice(before)).toEqual([]);
+        const issued = sts.issued.flatMap((c) => [
+          c.accessKeyId,
+          c.secretAccessKey,
+          c.sessionToken,
+        ]);
+        expectClean(result, secrets(issued), {
+          exported: ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'],
+        });
+      } finally {
+        await sts.close();
+      }
+    },
+  );
+
+  it('chainguard-issuer: the exchange reaches the Chainguard STS directly', async () => {
+    const identity = 'e'.repeat(40);
+    const chainguard = await startChainguardSts({
+      identities: { [identity]: { issuer: issuer.issuer, subject: issuer.subject } },
+    });
+    try {
+      const before = proxy.records.length;
+      const result = await run(
+        {
+          'chainguard-identity': identity,
+          'chainguard-issuer': mapped(chainguard.origin),
+          'registry-login': 'false',
+          audience: 'issuer.enforce.dev',
+        },
+        proxies(),
+      );
+      expect(result.code, result.stdout).toBe(0);
+      expect(chainguard.requests).toHaveLength(1);
+      expect(proxy.records.slice(before)).toEqual([]);
+    } finally {
+      await chainguard.close();
+    }
+  });
+
+  it('eks-endpoint: DescribeCluster reaches the EKS endpoint directly', async () => {
+    const sts = await startSts();
+    try {
+      const before = proxy.records.length;
+      const asked = peer.requests.length;
+      const result = await run(
+        {
+          ...role,
+          'eks-cluster': 'demo',
+          'sts-endpoint': mapped(sts.url),
+          'eks-endpoint': mapped(peer.origin),
+        },
+        proxies(),
+      );
+      // The peer is no EKS: the run fails after DescribeCluster reached it (and was retried).
+      expectFailure(result);
+      const reached = peer.requests.slice(asked).map((r) => `${r.method} ${r.url}`);
+      expect(reached.length).toBeGreaterThan(0);
+      expect(new Set(reached)).toEqual(new Set(['GET /clusters/demo']));
+      expect(proxy.records.slice(before)).toEqual([]);
+    } finally {
+      await sts.close();
+    }
   });
 });
 

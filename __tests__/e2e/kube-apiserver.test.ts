@@ -221,6 +221,93 @@ describe('authentication (Structured Authentication: iss, aud, exp, JWKS from di
   });
 });
 
+describe('kubectl auth whoami: SelfSubjectReview by served version (docs/wire-formats.md, 2f)', () => {
+  /** The review requests of one kubectl run, as `VERSION STATUS`. */
+  async function whoami(on: KubeApiServer, version: KubectlVersion, kubeconfig: string) {
+    const from = on.requests.length;
+    const result = await kubectl(['auth', 'whoami', '-o', 'json'], { kubeconfig, version });
+    const asked = on.requests
+      .slice(from)
+      .filter((r) => r.path.endsWith('/selfsubjectreviews'))
+      .map((r) => `${r.method} ${r.path.split('/')[3] ?? ''} ${r.status}`);
+    return { result, asked };
+  }
+
+  it.each([
+    // kubectl 1.27 has no v1 client: it starts at v1beta1; from 1.28 at v1. Each falls back on 404.
+    ['1.32', '1.27', ['POST v1beta1 201'], 'authentication.k8s.io/v1beta1'],
+    ['1.32', '1.28', ['POST v1 201'], 'authentication.k8s.io/v1'],
+    ['1.32', '1.33', ['POST v1 201'], 'authentication.k8s.io/v1'],
+    ['1.27', '1.27', ['POST v1beta1 201'], 'authentication.k8s.io/v1beta1'],
+    ['1.27', '1.33', ['POST v1 404', 'POST v1beta1 201'], 'authentication.k8s.io/v1beta1'],
+  ] as Array<[string, KubectlVersion, string[], string]>)(
+    'server %s, kubectl %s: %j, the user and groups the server authenticated',
+    async (serverVersion, version, asked, apiVersion) => {
+      const [major, minor] = serverVersion.split('.') as [string, string];
+      const versioned = await startKubeApiServer({
+        issuer: issuer.issuer,
+        audiences: [AUDIENCE],
+        usernamePrefix: 'forgejo:',
+        stepMs: 0,
+        version: { major, minor },
+      });
+      try {
+        const seen = await whoami(versioned, version, versioned.kubeconfig(token));
+        expect(seen.result.code, seen.result.stderr).toBe(0);
+        expect(seen.asked).toEqual(asked);
+        expect(JSON.parse(seen.result.stdout)).toEqual({
+          kind: 'SelfSubjectReview',
+          apiVersion,
+          metadata: { creationTimestamp: null },
+          status: { userInfo: { username: USER, groups: ['system:authenticated'] } },
+        });
+      } finally {
+        await versioned.close();
+      }
+    },
+  );
+
+  it('a server that serves none (1.26): 404 on v1, v1beta1 and v1alpha1, and kubectl says so', async () => {
+    const old = await startKubeApiServer({
+      issuer: issuer.issuer,
+      audiences: [AUDIENCE],
+      usernamePrefix: 'forgejo:',
+      stepMs: 0,
+      version: { major: '1', minor: '26' },
+    });
+    try {
+      const seen = await whoami(old, '1.33', old.kubeconfig(token));
+      expect(seen.asked).toEqual(['POST v1 404', 'POST v1beta1 404', 'POST v1alpha1 404']);
+      expect(seen.result.code).toBe(1);
+      expect(seen.result.stderr).toContain(
+        'error: the selfsubjectreviews API is not enabled in the cluster',
+      );
+    } finally {
+      await old.close();
+    }
+  });
+
+  it('a refused token: the one 401, and kubectl\'s "You must be logged in"', async () => {
+    const wrong = await issuer.mint({ aud: 'https://other.example' });
+    const seen = await whoami(server, '1.33', server.kubeconfig(wrong));
+    expect(seen.asked).toEqual(['POST v1 401']);
+    expect(UNAUTHORIZED_MESSAGES).toContain(seen.result.stderr.trim());
+  });
+
+  it('a review the authorizer refuses (a fault here): kubectl says it may not call it', async () => {
+    server.faults.push({
+      match: { path: '/apis/authentication.k8s.io/v1/selfsubjectreviews' },
+      status: 403,
+      message: `selfsubjectreviews.authentication.k8s.io is forbidden: User "${USER}" cannot create resource "selfsubjectreviews" in API group "authentication.k8s.io" at the cluster scope`,
+    });
+    const seen = await whoami(server, '1.33', config);
+    expect(seen.asked).toEqual(['POST v1 403']);
+    expect(seen.result.stderr).toContain(
+      'the selfsubjectreviews API is not enabled in the cluster or you do not have permission to call it',
+    );
+  });
+});
+
 describe('kubectl set image', () => {
   it('sends the GET and the strategic merge PATCH of docs/wire-formats.md, and the object changes', async () => {
     const name = fresh('web');

@@ -163,10 +163,13 @@ describe('kubernetes mode: the written kubeconfig works for kubectl in a later s
     await runPost(run);
   });
 
-  it('with a token of the wrong audience, kubectl is refused (Unauthorized)', async () => {
+  // verify-access (on by default) fails the step itself on a refused token (verify-access.test.ts):
+  // off, the kubeconfig is written and a later kubectl is refused, as this shows.
+  it('with a token of the wrong audience and verify-access: false, kubectl is refused (Unauthorized)', async () => {
     const run = await runKubernetes({
       kubeconfig: server.kubeconfig(undefined, { namespace: 'demo' }),
       audience: 'wrong',
+      'verify-access': 'false',
     });
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(run.outputs['audience']).toBe('wrong');

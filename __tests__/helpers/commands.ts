@@ -86,6 +86,9 @@ export function foreignCommands(
     else if (
       command.name === 'add-mask' &&
       !secrets.has(command.data) &&
+      // The runner unescapes a command's data (@actions/core escapes %, CR and LF): a multi-line
+      // secret is masked whole as well as line by line.
+      !secrets.has(unescapeData(command.data)) &&
       !shapes.some((shape) => shape.test(command.data))
     ) {
       findings.push(`add-mask of a value that is none of the action's secrets (${where})`);
@@ -95,6 +98,11 @@ export function foreignCommands(
     findings.push(`printed verbatim after stop-commands: ${JSON.stringify(line.slice(0, 80))}`);
   }
   return findings;
+}
+
+/** A command's data as the runner reads it: @actions/core's %25, %0D, %0A undone. */
+function unescapeData(data: string): string {
+  return data.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
 }
 
 /** Whether an `::add-mask::` of `secret` reached the log while commands were stopped (shown in clear). */

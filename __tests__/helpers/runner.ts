@@ -55,7 +55,12 @@ export interface RunResult {
 
 let defaults: Record<string, string> | undefined;
 
-/** The defaults action.yml declares, which a runner passes as INPUT_* when `with:` omits them. */
+/**
+ * Every input action.yml declares, with its default (`''`: action.yml declares none, see
+ * __tests__/unit/registry.test.ts): a runner passes each as INPUT_*, given or not, empty unless
+ * the step gives it (actions/runner; act, which Forgejo's runner is built on: docs/wire-formats.md,
+ * 1b). So a test's `inputs` override exactly what a workflow's `with:` would.
+ */
 export function actionDefaults(): Record<string, string> {
   if (!defaults) {
     const action = parse(readFileSync(join(ROOT, 'action.yml'), 'utf8')) as {

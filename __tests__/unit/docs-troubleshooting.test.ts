@@ -39,7 +39,9 @@ describe('docs/troubleshooting.md', () => {
   it('finds the error sites in src/ (the scanner works)', () => {
     // A broken scanner would make every other check here pass vacuously.
     expect(sites.length).toBeGreaterThan(80);
-    expect(sites.map((s) => s.key)).toContain('Input "mode" is empty and no input picks one.');
+    expect(sites.map((s) => s.key)).toContain(
+      'Input "…" is empty, and so is every other input that picks a mode: ….',
+    );
     expect(sites.map((s) => s.key)).toContain('Input "mode" is "…", which is not a mode.');
   });
 

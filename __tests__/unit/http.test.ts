@@ -209,6 +209,34 @@ describe('createHttpClient (on @actions/http-client)', () => {
       ]);
     });
 
+    it.each([
+      ['IPv4-mapped loopback', '[::ffff:127.0.0.1]', true],
+      ['IPv6 loopback without a peer there', '[::1]', false],
+    ])(
+      'goes direct to %s (%s), never through HTTP_PROXY or HTTPS_PROXY',
+      async (_name, host, answers) => {
+        proxy = await startProxy();
+        const p = await peer((_req, res) => res.end('direct'));
+        vi.stubEnv('HTTP_PROXY', proxy.url);
+        vi.stubEnv('HTTPS_PROXY', proxy.url);
+        vi.stubEnv('NO_PROXY', '');
+        vi.stubEnv('no_proxy', '');
+        const call = createHttpClient(1000).post(`http://${host}:${p.port}/sts`, 'Action=x');
+        if (answers) {
+          expect((await call).body).toBe('direct');
+          expect(p.requests).toHaveLength(1);
+          // Node writes the IPv6 literal's brackets back into the Host header.
+          expect(p.requests[0]?.headers['host']).toBe(
+            `${host.replace('::ffff:127.0.0.1', '::ffff:7f00:1')}:${p.port}`,
+          );
+        } else {
+          // The peer listens on 127.0.0.1 only: refused at ::1 itself, not a name lookup.
+          await expect(call).rejects.toThrow(/ECONNREFUSED ::1/);
+        }
+        expect(proxy.records).toEqual([]);
+      },
+    );
+
     it('tunnels https through HTTPS_PROXY with CONNECT', async () => {
       proxy = await startProxy();
       const p = await peer((_req, res) => res.end());

@@ -75,12 +75,12 @@ describe('eks-cluster', () => {
     [
       'no role-to-assume',
       { 'eks-cluster': 'demo', 'aws-region': 'eu-west-1' },
-      /"eks-cluster" needs input "role-to-assume"/,
+      /Input "role-to-assume" is empty, and "eks-cluster" needs it/,
     ],
     [
       'no aws-region',
       { 'eks-cluster': 'demo', 'role-to-assume': ROLE },
-      /"eks-cluster" needs input "aws-region"/,
+      /Input "aws-region" is empty, and "eks-cluster" needs it/,
     ],
     ['with kubeconfig', eks({ kubeconfig: 'apiVersion: v1' }), /"eks-cluster" and "kubeconfig"/],
     ['with server', eks({ server: 'https://k8s.example' }), /"eks-cluster" and "server"/],

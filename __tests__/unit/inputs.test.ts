@@ -46,7 +46,10 @@ describe('mode', () => {
   });
 
   it.each([
-    [{}, 'Input "mode" is empty and no input picks one'],
+    [
+      {},
+      'Input "kubeconfig" is empty, and so is every other input that picks a mode: "server", "eks-cluster", "role-to-assume", "chainguard-identity", "mode".',
+    ],
     [{ mode: 'gcp' }, 'Input "mode" is "gcp", which is not a mode'],
     [
       { 'role-to-assume': ROLE, 'chainguard-identity': IDENTITY },
@@ -63,6 +66,100 @@ describe('mode', () => {
     ],
   ])('%j is refused: %s', (inputs, message) => {
     expect(errorFor(inputs).message).toContain(message);
+  });
+});
+
+// A runner passes every input action.yml declares, empty unless the step gives it (GitHub's
+// actions/runner and act, which Forgejo's runner is built on): `kubeconfig: ${{ vars.X }}` with X
+// undefined is an empty input, exactly like one not given. The messages say what is empty and
+// ask about the variable.
+describe('empty inputs (a variable that is not defined)', () => {
+  it.each<[Record<string, string>, string]>([
+    [
+      { kubeconfig: '', audience: 'https://k8s.example' },
+      'Input "kubeconfig" is empty, and so is every other input that picks a mode',
+    ],
+    [
+      { mode: 'kubernetes', kubeconfig: '' },
+      'Inputs "kubeconfig", "server" and "eks-cluster" are empty, and kubernetes mode needs one of them.',
+    ],
+    [
+      { 'role-to-assume': '', 'aws-region': 'eu-west-1' },
+      'Input "role-to-assume" is empty, and aws mode needs it ("aws-region" is an input of aws mode).',
+    ],
+    [
+      { mode: 'aws', 'role-to-assume': '  ' },
+      'Input "role-to-assume" is empty, and aws mode needs it.',
+    ],
+    [{ mode: 'chainguard' }, 'Input "chainguard-identity" is empty, and chainguard mode needs it.'],
+    [
+      { workloads: 'deployment/web', images: 'web=nginx:1.27', kubeconfig: '' },
+      '"kubeconfig", "server" and "eks-cluster" are empty, and kubernetes mode needs one of them ("workloads" is an input of kubernetes mode).',
+    ],
+  ])('%j: %s', (inputs, message) => {
+    const error = errorFor(inputs);
+    expect(error.message).toContain(message);
+    expect(error.hint).toContain(
+      'is the variable defined for this repository/environment (a variable, not a secret)?',
+    );
+  });
+});
+
+describe('inputs the mode does not read', () => {
+  /** The warnings of a run whose settings are read from these INPUT_* (as a runner sets them). */
+  function warningsFor(inputs: Record<string, string>): readonly string[] {
+    for (const [name, value] of Object.entries(inputs))
+      vi.stubEnv(`INPUT_${name.toUpperCase()}`, value);
+    return readSettings({}).warnings ?? [];
+  }
+
+  it.each<[Record<string, string>, string[]]>([
+    [
+      { kubeconfig: KUBECONFIG, 'role-duration-seconds': '7200' },
+      [
+        'Input "role-duration-seconds" has no effect: kubernetes mode with "kubeconfig" does not read it. Remove it, or check the name and the mode.',
+      ],
+    ],
+    [
+      { 'chainguard-identity': IDENTITY, 'rollout-timeout': '10m', 'registry-login': 'false' },
+      [
+        'Input "rollout-timeout" has no effect: chainguard mode with "chainguard-identity" does not read it. Remove it, or check the name and the mode.',
+      ],
+    ],
+    [
+      {
+        mode: 'token',
+        'registry-login': 'true',
+        'mask-aws-account-id': 'true',
+        'verify-access': 'false',
+      },
+      [
+        'Inputs "registry-login", "mask-aws-account-id", "verify-access" have no effect: token mode does not read them. Remove them, or check the names and the mode.',
+      ],
+    ],
+    // Read with EKS (its source reads the aws role inputs), and common inputs everywhere.
+    [
+      {
+        'eks-cluster': 'demo',
+        'role-to-assume': ROLE,
+        'aws-region': 'eu-west-1',
+        'role-duration-seconds': '7200',
+        'show-claims': 'false',
+        'verify-access': 'false',
+      },
+      [],
+    ],
+    // Not given: empty or white space, as a runner passes every input the step does not set.
+    [{ kubeconfig: KUBECONFIG, 'role-duration-seconds': '', 'registry-login': ' ' }, []],
+    // Not an input of the action at all (GitHub warns too; act does not).
+    [
+      { kubeconfig: KUBECONFIG, 'kube-config': 'x' },
+      [
+        'Input "kube-config" has no effect: kubernetes mode with "kubeconfig" does not read it. Remove it, or check the name and the mode.',
+      ],
+    ],
+  ])('%j', (inputs, warnings) => {
+    expect(warningsFor(inputs)).toEqual(warnings);
   });
 });
 
@@ -378,7 +475,7 @@ describe('manifests, force-conflicts and dry-run', () => {
 
   it('manifests alone pick kubernetes mode, which then asks for the cluster', () => {
     expect(errorFor({ manifests: 'deploy/' }).message).toBe(
-      'Kubernetes mode needs a cluster: input "eks-cluster", "gke-cluster", "aks-cluster", "kubeconfig" or "server"; none was given.',
+      'Inputs "kubeconfig", "server" and "eks-cluster" are empty, and kubernetes mode needs one of them ("manifests" is an input of kubernetes mode).',
     );
   });
 

@@ -13,7 +13,7 @@ export const actionInputs: InputReader = {
   text: (name) => core.getInput(name),
   raw: (name) => core.getInput(name, { trimWhitespace: false }),
   boolean(name, whenEmpty) {
-    // Empty (as when a runner passes no defaults) means the action.yml default.
+    // Empty (not given: action.yml declares no defaults) means the default stated there.
     if (core.getInput(name) === '') return whenEmpty;
     try {
       return core.getBooleanInput(name);
@@ -24,6 +24,12 @@ export const actionInputs: InputReader = {
       );
     }
   },
+  // The runner passes INPUT_<NAME> (upper case, hyphens kept) for every input action.yml
+  // declares, empty unless the step gives it, and for each other input the step gives.
+  given: () =>
+    Object.entries(process.env)
+      .filter(([key, value]) => key.startsWith('INPUT_') && (value ?? '').trim() !== '')
+      .map(([key]) => key.slice('INPUT_'.length).toLowerCase()),
 };
 
 /**

@@ -16,6 +16,7 @@ import { renderSummary, writeFailureSummary, writeSummary } from './summary.js';
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   try {
     const mode = readSettings(env);
+    for (const warning of mode.warnings ?? []) core.warning(warning);
     const { audience } = mode;
     const { showClaims, verifyToken } = mode.settings;
     // Bad input costs no token request: the mode checks what it can before.

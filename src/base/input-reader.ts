@@ -13,4 +13,10 @@ export interface InputReader {
    * anything else is an ActionError naming the input.
    */
   boolean(name: string, whenEmpty: boolean): boolean;
+  /**
+   * The names of the inputs the step set to something (not empty), when the reader can list
+   * them (the edge can: INPUT_* of the runner). A runner passes every input action.yml declares,
+   * empty when not given, so only a value tells that an input was given.
+   */
+  given?(): readonly string[];
 }

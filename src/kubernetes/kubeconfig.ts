@@ -1,8 +1,10 @@
-import { parseDocument, stringify, type ScalarTag } from 'yaml';
+import { stringify, type ScalarTag } from 'yaml';
 import { ActionError } from '../base/errors.js';
 import { printable, textOf } from '../base/untrusted.js';
 import { isDnsLabel } from '../base/validate.js';
 import type { Logger } from '../base/logger.js';
+import { droppedCredentials } from './kubeconfig-user.js';
+import { YamlBoundExceeded, yamlDocument } from './yaml-documents.js';
 
 /** Where the cluster's server and CA are: a kubeconfig to take them from, or given directly. */
 export type ClusterSpec =
@@ -56,6 +58,8 @@ export interface KubeconfigPlan {
 type Mapping = Record<string, unknown>;
 
 const DEFAULT_NAME = 'oidc-deploy';
+/** Keys in one mapping of a kubeconfig (a real one has a handful). */
+const MAX_KEYS = 10_000;
 const DEFAULT_USER = 'oidc';
 // Keys of a kubeconfig user that say who to act as rather than how to authenticate.
 const NON_AUTH_USER_KEYS = ['as', 'as-uid', 'as-groups', 'as-user-extra', 'extensions'];
@@ -133,6 +137,8 @@ export function planKubeconfig(request: KubeconfigRequest, logger: Logger): Kube
     request.user ??
     (typeof context['user'] === 'string' && context['user'] ? context['user'] : DEFAULT_USER);
   const existingUser = users.find((u) => u.name === userName)?.body ?? {};
+  const dropped = droppedCredentials(userName, existingUser);
+  if (dropped) logger.warning(dropped);
   const userKeep: Mapping = {};
   for (const key of NON_AUTH_USER_KEYS) {
     if (existingUser[key] !== undefined) userKeep[key] = existingUser[key];
@@ -206,16 +212,27 @@ export function parseKubeconfigText(text: string): Mapping {
     }
     yamlText = decoded;
   }
-  // prettyErrors computes line positions; only those and the error code are shown, never the text.
-  let document: ReturnType<typeof parseDocument>;
+  // Only line positions and the error code are shown, never the text. Duplicate keys are found
+  // in linear time, and a mapping has at most MAX_KEYS keys (yaml-documents.ts).
+  let document: ReturnType<typeof yamlDocument>;
   try {
-    document = parseDocument(yamlText, {
-      prettyErrors: true,
-      uniqueKeys: true,
-      customTags: (tags) => [...tags, ...YAML11_BOOLEANS],
-    });
-  } catch {
+    document = yamlDocument(
+      yamlText,
+      { customTags: (tags) => [...tags, ...YAML11_BOOLEANS] },
+      { maxKeys: MAX_KEYS },
+    );
+  } catch (error) {
+    if (error instanceof YamlBoundExceeded) {
+      throw new ActionError(
+        `Input "kubeconfig" has a mapping of more than ${MAX_KEYS} keys (line ${error.line}).`,
+      );
+    }
     throw new ActionError('Input "kubeconfig" could not be parsed as YAML.');
+  }
+  if (!document) {
+    throw new ActionError(
+      'Input "kubeconfig" is not a kubeconfig: its top level is not a mapping.',
+    );
   }
   const first = document.errors[0];
   if (first) {

@@ -10,6 +10,9 @@ import type { MaskSecret } from '../oidc/token.js';
 
 export type ModeName = 'kubernetes' | 'aws' | 'chainguard' | 'token';
 
+/** The inputs every mode reads (CommonSettings): about the ID token itself, and "mode". */
+export const COMMON_INPUTS: readonly string[] = ['mode', 'audience', 'show-claims', 'verify-token'];
+
 /** What every mode reads: the inputs about the ID token itself. */
 export interface CommonSettings {
   /** Audience to request; undefined means the platform's default. */
@@ -70,13 +73,14 @@ export interface ModeSpec<S extends CommonSettings> {
    */
   picks: readonly string[];
   /**
-   * Inputs only this mode reads (no default in action.yml, so given means set): refused in any
-   * other mode. Booleans whose default is false count as given when not false.
+   * Inputs only this mode reads: refused in any other mode (given means set: no input has a
+   * default in action.yml). Booleans that are off unless given count as given when not false.
    */
   owns: readonly string[];
   /**
-   * The other inputs this mode reads (those with a default in action.yml, which a runner passes
-   * in every mode): with `owns`, `claims` and the common inputs, every input it reads.
+   * The other inputs this mode reads (shared with another mode or source, or harmless elsewhere:
+   * elsewhere they only get a warning): with `owns`, `claims` and the common inputs, every input
+   * it reads. An input no mode reads with the inputs given gets a warning (modes/registry.ts).
    */
   reads?: readonly string[];
   /** Inputs that pick this mode when no input picks another (kubernetes: manifests). */
@@ -96,6 +100,8 @@ export interface ModeSpec<S extends CommonSettings> {
 /** A mode whose settings have been read: ready to prepare. */
 export interface ChosenMode {
   name: ModeName;
+  /** Warnings about the inputs (one the step set that this mode does not read): the edge prints them. */
+  warnings?: readonly string[];
   /** The audience to request (the input, else the mode's default). */
   audience: string | undefined;
   settings: CommonSettings & { mode: ModeName };

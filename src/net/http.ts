@@ -93,6 +93,13 @@ export function createHttpClient(
           options.agent as { proxyOptions?: Record<string, unknown> } | undefined
         )?.proxyOptions;
         if (proxyOptions) proxyOptions['signal'] = controller.signal;
+        // Direct to an IPv6 literal: the toolkit passes the URL's host with its brackets
+        // (`[::1]`, `[::ffff:7f00:1]`), which Node then looks up as a name (ENOTFOUND). Node
+        // brackets it again in the Host header. (Through a tunnel the brackets are right: the
+        // CONNECT names `[::1]:port`.)
+        if (!proxyOptions && options.host?.startsWith('[')) {
+          options.host = options.host.slice(1, -1);
+        }
       },
       canHandleAuthentication: () => false,
       handleAuthentication: () => Promise.reject(new Error('not supported')),

@@ -35,6 +35,7 @@ export const TOKEN_ATTEMPT_DEADLINE_MS = 15_000;
 export const MISSING_TOKEN_HINT = [
   'The job is not allowed to request an OIDC ID token.',
   '- GitHub Actions: add "permissions: id-token: write" to the workflow or job (pull requests from forks never get it).',
+  '- A reusable workflow (uses: OWNER/REPO/.github/workflows/X.yml@REF) gets only the permissions its caller grants: the calling job must have "permissions: id-token: write" too.',
   '- Forgejo Actions (v15+): add "enable-openid-connect: true" to the workflow or job (never given to pull requests from forks).',
 ].join('\n');
 

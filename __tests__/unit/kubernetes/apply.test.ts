@@ -17,8 +17,8 @@ import {
   explainApplyError,
   parseConflicts,
   redact,
-  secretValues,
 } from '../../../src/kubernetes/apply/explain.js';
+import { secretSpellings } from '../../../src/kubernetes/apply/secret-spellings.js';
 import type { ManifestObject } from '../../../src/kubernetes/apply/manifests.js';
 import { applyOrder } from '../../../src/kubernetes/apply/order.js';
 import { applyLine, applyOutcome } from '../../../src/kubernetes/apply/outcome.js';
@@ -554,7 +554,7 @@ describe('explanations', () => {
       data: { password: Buffer.from('hunter2-secret').toString('base64') },
       stringData: { token: 'tok-very-secret' },
     });
-    const values = secretValues(secret.body);
+    const values = secretSpellings(secret.body);
     expect(values).toContain('hunter2-secret');
     expect(values).toContain('tok-very-secret');
     const echoed = `Secret "web" is invalid: data[password]: ${Buffer.from('hunter2-secret').toString('base64')} hunter2-secret tok-very-secret`;

@@ -16,7 +16,8 @@ export { KubeApiError, KubeNetworkError } from './errors.js';
 export { MAX_WATCH_LINE_BYTES, type WatchEnd, type WatchVerdict } from './watch.js';
 
 /**
- * The few API calls a deploy needs (get, list, watch, strategic merge patch, server-side apply),
+ * The few API calls a deploy needs (get, list, watch, strategic merge patch, server-side apply,
+ * and the create of a SelfSubjectReview that verifies access),
  * by path, to the
  * one cluster of the written kubeconfig with the ID token as bearer. Under it, ClusterConnection
  * (connection.ts) is @kubernetes/client-node: its KubeConfig gives each request TLS, proxy and
@@ -97,6 +98,11 @@ export class KubeClient {
 
   async list<T>(path: string, query: Query = {}): Promise<ObjectList<T>> {
     return this.call<ObjectList<T>>('GET', path, query, undefined);
+  }
+
+  /** A create (POST) of `body` as JSON: a review (SelfSubjectReview) that stores nothing. */
+  async create<T>(path: string, body: unknown): Promise<T> {
+    return this.call<T>('POST', path, {}, JSON.stringify(body), 'application/json');
   }
 
   /** A strategic merge patch, as `kubectl set image` sends, recorded under our field manager. */
@@ -188,7 +194,7 @@ export class KubeClient {
   }
 
   private request(
-    verb: 'GET' | 'PATCH',
+    verb: 'GET' | 'PATCH' | 'POST',
     path: string,
     query: Query,
     body: string | undefined,
@@ -214,7 +220,7 @@ export class KubeClient {
   }
 
   private async call<T>(
-    verb: 'GET' | 'PATCH',
+    verb: 'GET' | 'PATCH' | 'POST',
     path: string,
     query: Query,
     body: string | undefined,

@@ -11,6 +11,7 @@ import {
 import type { Impersonation } from '../cluster/impersonation.js';
 import { origin, type PlannedObject } from './plan.js';
 import { applyRbacYaml, type AccessNeed } from './rbac.js';
+import { redactSecret } from './secret-spellings.js';
 
 /** One field another manager owns, from a 409's `details.causes`. */
 export interface FieldConflict {
@@ -106,23 +107,18 @@ export function explainApplyError(
       );
     }
   }
-  if (error.statusCode === 403) {
-    const admission =
-      /admission webhook "[^"]*" denied the request|ValidatingAdmissionPolicy .* denied request|denied request:/;
-    if (admission.test(message)) {
-      return new ActionError(
-        `The cluster's admission control refused ${what}: ${serverText(message)}`,
-        'An admission webhook or policy of the cluster refused the object: change the manifest to satisfy it (its message says what it wants), or ask the cluster administrators.',
-      );
-    }
-    return explainForbiddenApply(error, object, what, doing, context);
-  }
-  if (/admission webhook "[^"]*" denied the request/.test(message)) {
+  const admission =
+    error.statusCode === 403
+      ? /admission webhook "[^"]*" denied the request|ValidatingAdmissionPolicy .* denied request|denied request:/
+      : /admission webhook "[^"]*" denied the request/;
+  if (admission.test(message)) {
+    if (object.secret) return withheldDenial(message, what);
     return new ActionError(
       `The cluster's admission control refused ${what}: ${serverText(message)}`,
       'An admission webhook or policy of the cluster refused the object: change the manifest to satisfy it (its message says what it wants), or ask the cluster administrators.',
     );
   }
+  if (error.statusCode === 403) return explainForbiddenApply(error, object, what, doing, context);
   const details = error.status?.details;
   const missingNamespace =
     error.statusCode === 404 && details?.kind === 'namespaces' && object.namespace !== undefined;
@@ -134,6 +130,26 @@ export function explainApplyError(
       : error.statusCode === 422 || error.statusCode === 400
         ? 'The API server found the object invalid (fieldValidation=Strict refuses unknown and duplicate fields, as kubectl does): fix the manifest at that place.'
         : undefined,
+  );
+}
+
+/**
+ * A webhook's or policy's denial of a Secret: its message is not quoted at all. A policy engine
+ * may render the denied object in any form (a template, a truncated or transformed value) that
+ * no list of spellings can cut out, so only who refused it is said.
+ */
+function withheldDenial(message: string, what: string): ActionError {
+  const webhook = /admission webhook "((?:[^"\\]|\\.)*)" denied the request/.exec(message)?.[1];
+  const policy = /ValidatingAdmissionPolicy '([^']*)'/.exec(message)?.[1];
+  const who =
+    webhook !== undefined
+      ? `admission webhook "${foreign(webhook, 200)}"`
+      : policy !== undefined
+        ? `ValidatingAdmissionPolicy "${foreign(policy, 200)}"`
+        : 'an admission policy';
+  return new ActionError(
+    `The cluster's admission control refused ${what}: ${who} denied the request (its message is withheld: it may quote the Secret's values).`,
+    "Change the Secret to satisfy that webhook or policy. Its full message is in the webhook's or policy engine's log, or in the output of kubectl apply --server-side --dry-run=server -f FILE run where printing the Secret is safe.",
   );
 }
 
@@ -185,33 +201,9 @@ function guessPrefix(issuer: string): string {
 }
 
 /**
- * The server's text with every value of a Secret cut out (data as sent, base64, and decoded;
- * stringData): an error may echo the object, and a Secret must never reach the log.
+ * The server's text with every value of a Secret cut out, in every spelling a server may print
+ * it (secret-spellings.ts): an error may echo the object, and a Secret must never reach the log.
  */
 export function redact(text: string, object: PlannedObject): string {
-  if (!object.secret) return text;
-  const values = secretValues(object.body);
-  let out = text;
-  for (const value of values.sort((a, b) => b.length - a.length)) {
-    if (value.length >= 3) out = out.split(value).join('***');
-  }
-  return out;
-}
-
-/** Every value of a Secret object, as written and as the server may show it. */
-export function secretValues(secret: Record<string, unknown>): string[] {
-  const values: string[] = [];
-  for (const key of ['data', 'stringData']) {
-    const map = secret[key];
-    if (typeof map !== 'object' || map === null) continue;
-    for (const value of Object.values(map as Record<string, unknown>)) {
-      if (typeof value !== 'string' || value === '') continue;
-      values.push(value);
-      if (key === 'data') values.push(Buffer.from(value, 'base64').toString('utf8'));
-      else values.push(Buffer.from(value, 'utf8').toString('base64'));
-      // As JSON would escape it inside a message.
-      values.push(JSON.stringify(value).slice(1, -1));
-    }
-  }
-  return [...new Set(values.filter((v) => v.length > 0))];
+  return object.secret ? redactSecret(text, object.body) : text;
 }

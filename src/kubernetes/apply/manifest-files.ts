@@ -1,8 +1,11 @@
 // The files the `manifests` input names: paths, directories and globs resolved inside the
 // workspace (@actions/glob), in kubectl's order, each checked to lie inside the workspace by its
-// real path, with the size limit checked before anything is read.
-import { realpath, readFile, stat } from 'node:fs/promises';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+// real path, with the size limit checked before anything is read. A glob follows symbolic links
+// only once each link the walk would descend has been checked to stay inside the workspace
+// (checkLinks): a link out of it is refused before anything below it is listed.
+import type { Dirent } from 'node:fs';
+import { readdir, realpath, readFile, stat } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import * as glob from '@actions/glob';
 import { ActionError } from '../../base/errors.js';
 import { foreign } from '../../base/untrusted.js';
@@ -56,7 +59,15 @@ function isGlob(pattern: string): boolean {
   return /[*?[]/.test(pattern);
 }
 
-export async function findFiles(patterns: string[], workspace: Workspace): Promise<ManifestFile[]> {
+/**
+ * The files of `patterns`, in order. `check` is called as the walk goes (the deadline of
+ * readManifests): it throws to stop it.
+ */
+export async function findFiles(
+  patterns: string[],
+  workspace: Workspace,
+  check: () => void = () => undefined,
+): Promise<ManifestFile[]> {
   const root = escapeGlob(workspace.lexical);
   const anchored = (pattern: string) => (isAbsolute(pattern) ? pattern : `${root}/${pattern}`);
   const excludes = patterns.filter((p) => p.startsWith('!')).map((p) => `!${anchored(p.slice(1))}`);
@@ -97,15 +108,23 @@ export async function findFiles(patterns: string[], workspace: Workspace): Promi
       // A broken link is no manifest; a path named as it is was checked above.
       omitBrokenSymbolicLinks: true,
     });
-    let matches: string[];
+    let matches: string[] = [];
     try {
-      matches = (await globber.glob()).filter(filter);
+      for (const root of globber.getSearchPaths()) {
+        await checkLinks(root, levelsBelow(search, root), workspace, check);
+      }
+      for await (const path of globber.globGenerator()) {
+        check();
+        if (filter(path)) matches.push(path);
+      }
     } catch (error) {
+      if (error instanceof ActionError) throw error;
       throw new ActionError(
         `Input "manifests": could not search "${foreign(pattern, 200)}": ${describeError(error)}.`,
         'A broken symbolic link, or a directory the runner may not read.',
       );
     }
+    matches = [...new Set(matches)];
     if (matches.length === 0) {
       throw new ActionError(
         `Input "manifests": "${foreign(pattern, 200)}" matched no .yaml, .yml or .json file.`,
@@ -122,6 +141,53 @@ export async function findFiles(patterns: string[], workspace: Workspace): Promi
     }
   }
   return files;
+}
+
+/**
+ * How many directory levels a glob lists from its search path (the literal part of the pattern
+ * @actions/glob starts walking at): one per segment after it, every one for a `**`.
+ */
+function levelsBelow(pattern: string, searchPath: string): number {
+  const segments = pattern.split('/').filter(Boolean);
+  const below = segments.slice(searchPath.split(sep).filter(Boolean).length);
+  return below.includes('**') ? Infinity : below.length;
+}
+
+/**
+ * Walks what a glob would list below its search path, `levels` deep, without following a
+ * symbolic link before its real path is known to lie inside the workspace: a link the glob
+ * would descend that leads outside is refused, named by its workspace path, before anything
+ * below it is listed (a `deploy/root -> /` under `deploy/**` walked the whole file system).
+ * Links that stay inside are walked too (each real directory once).
+ */
+async function checkLinks(
+  root: string,
+  levels: number,
+  workspace: Workspace,
+  check: () => void,
+): Promise<void> {
+  const seen = new Set<string>();
+  const walk = async (dir: string, left: number): Promise<void> => {
+    check();
+    const real = await checkReal(dir, displayPath(dir, workspace.lexical), workspace);
+    if (left <= 1 || seen.has(real)) return;
+    seen.add(real);
+    let entries: Dirent[];
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch {
+      return; // not a directory, gone, or unreadable: the glob says so, if it matters
+    }
+    for (const entry of entries) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) await walk(path, left - 1);
+      else if (entry.isSymbolicLink()) {
+        const target = await stat(path).catch(() => undefined);
+        if (target?.isDirectory()) await walk(path, left - 1);
+      }
+    }
+  };
+  await walk(root, levels);
 }
 
 /**

@@ -2,18 +2,12 @@
 // the files (manifest-files.ts), YAML and JSON parsed with line numbers (yaml), List kinds
 // unpacked, Secrets' values masked, bare `images` replaced.
 // Every bad input is an ActionError naming the input and the file; no object is half-read.
-import {
-  isMap,
-  isSeq,
-  LineCounter,
-  parseAllDocuments,
-  type Document,
-  type Node,
-  type ScalarTag,
-} from 'yaml';
+import { isMap, isSeq, LineCounter, type Document, type Node, type ScalarTag } from 'yaml';
 import { ActionError } from '../../base/errors.js';
 import { foreign } from '../../base/untrusted.js';
 import { YAML11_BOOLEANS } from '../kubeconfig.js';
+import { YamlBoundExceeded, yamlDocuments } from '../yaml-documents.js';
+import { secretSpellings } from './secret-spellings.js';
 import { replaceImages, type ImageReplacement } from './images.js';
 import { checkSize, displayPath, findFiles, readBytes, workspaceOf } from './manifest-files.js';
 
@@ -44,10 +38,19 @@ export interface ManifestRequest {
   imageReplacements: ImageReplacement[];
   /** Masks a secret value before anything can print it (core.setSecret in the action). */
   mask: (secret: string) => void;
+  /** Default READ_DEADLINE_MS. */
+  deadlineMs?: number;
+  now?: () => number;
 }
 
 /** At most this many objects in one step. */
 export const MAX_OBJECTS = 1000;
+/** At most this many YAML documents in one file, empty ones included. */
+export const MAX_DOCUMENTS = 5000;
+/** At most this many keys in one mapping (a ConfigMap's data, labels...). */
+export const MAX_KEYS = 10_000;
+/** Finding, reading and parsing every manifest ends within this time. */
+export const READ_DEADLINE_MS = 60_000;
 
 /**
  * kubectl turns YAML into JSON with go-yaml v2 (YAML 1.1): besides the booleans `yes`/`no`/`on`/
@@ -69,8 +72,18 @@ type Mapping = Record<string, unknown>;
  * for every bad input; returns only when everything was read and checked.
  */
 export async function readManifests(request: ManifestRequest): Promise<ManifestObject[]> {
+  const deadline = (request.now ?? Date.now)() + (request.deadlineMs ?? READ_DEADLINE_MS);
+  const check = () => {
+    if ((request.now ?? Date.now)() > deadline) {
+      const seconds = (request.deadlineMs ?? READ_DEADLINE_MS) / 1000;
+      throw new ActionError(
+        `Input "manifests" took longer than ${seconds} s to find and read.`,
+        'Name the directories or files to apply rather than a glob over a large tree, and keep the manifests to what one deploy needs.',
+      );
+    }
+  };
   const workspace = await workspaceOf(request.workspace);
-  const files = await findFiles(request.patterns, workspace);
+  const files = await findFiles(request.patterns, workspace, check);
   // Sizes first, so that nothing over the limit is read at all; then what was read, in case a
   // file grew in between.
   checkSize(
@@ -84,7 +97,8 @@ export async function readManifests(request: ManifestRequest): Promise<ManifestO
     read += bytes.length;
     checkSize(read, index + 1);
     const text = bytes.toString('utf8');
-    for (const object of parseFile(text, displayPath(file.path, workspace.lexical), request.mask)) {
+    const shown = displayPath(file.path, workspace.lexical);
+    for (const object of parseFile(text, shown, request.mask, check)) {
       objects.push(object);
       if (objects.length > MAX_OBJECTS) {
         throw new ActionError(
@@ -106,24 +120,40 @@ export async function readManifests(request: ManifestRequest): Promise<ManifestO
 
 // ---------------------------------------------------------------- documents
 
-/** Every object of one file, in order: documents, and the items of List kinds. */
-function parseFile(text: string, file: string, mask: (secret: string) => void): ManifestObject[] {
+/**
+ * Every object of one file, in order: documents, and the items of List kinds. The documents are
+ * read one at a time, within MAX_DOCUMENTS and MAX_KEYS (kubernetes/yaml-documents.ts), and
+ * `check` is called as they are (the deadline).
+ */
+function parseFile(
+  text: string,
+  file: string,
+  mask: (secret: string) => void,
+  check: () => void,
+): ManifestObject[] {
   const lineCounter = new LineCounter();
-  let documents: Document[];
-  try {
-    documents = parseAllDocuments(text, {
-      lineCounter,
-      prettyErrors: true,
-      uniqueKeys: true,
+  const documents = yamlDocuments(
+    text,
+    {
       merge: true,
       // Before the core int tag, which would read 0644 as 644.
       customTags: (tags) => [YAML11_OCTAL, ...tags, ...YAML11_BOOLEANS],
-    });
-  } catch {
-    throw new ActionError(`Input "manifests": error parsing ${foreign(file, 200)}: not YAML.`);
-  }
+    },
+    { maxDocuments: MAX_DOCUMENTS, maxKeys: MAX_KEYS, check },
+    lineCounter,
+  );
   const objects: ManifestObject[] = [];
-  documents.forEach((doc, index) => {
+  let index = 0;
+  try {
+    for (const doc of documents) readDocument(doc, index++);
+  } catch (error) {
+    // The deadline and every problem of an object are ActionErrors already.
+    if (error instanceof ActionError) throw error;
+    throw boundError(error, file);
+  }
+  return objects;
+
+  function readDocument(doc: Document.Parsed, index: number): void {
     const first = doc.errors[0];
     if (first) {
       const pos = first.linePos?.[0];
@@ -164,8 +194,23 @@ function parseFile(text: string, file: string, mask: (secret: string) => void): 
     } else {
       objects.push(toManifest(checkObject(value, at), at));
     }
-  });
-  return objects;
+  }
+}
+
+/** A bound of yaml-documents.ts, or the parser's own failure, said for the file. */
+function boundError(error: unknown, file: string): ActionError {
+  if (error instanceof YamlBoundExceeded) {
+    return error.bound === 'documents'
+      ? new ActionError(
+          `Input "manifests": ${foreign(file, 200)} has more than ${MAX_DOCUMENTS} YAML documents.`,
+          'No deploy needs that many (an empty document is a line "---" alone): check the file, or split it.',
+        )
+      : new ActionError(
+          `Input "manifests": ${foreign(file, 200)}, line ${error.line}: a mapping has more than ${MAX_KEYS} keys.`,
+          'No Kubernetes object needs that many keys in one mapping: check the file (it may be generated wrongly).',
+        );
+  }
+  return new ActionError(`Input "manifests": error parsing ${foreign(file, 200)}: not YAML.`);
 }
 
 function lineOf(node: unknown, lineCounter: LineCounter): number {
@@ -263,30 +308,11 @@ function toManifest(object: CheckedObject, at: Location): ManifestObject {
 
 /**
  * A Secret's values masked before anything else is done with it (even before it is checked):
- * each `stringData` value, each `data` value and its base64-decoded text, and each of their lines
- * (the runner masks line by line).
+ * each `stringData` value, each `data` value and its base64-decoded text, in every spelling a
+ * server may print them (secret-spellings.ts: JSON, Go's json.Marshal and %q, base64, each line
+ * of a multi-line value), since the runner hides only the exact strings it is given.
  */
 function maskSecret(value: unknown, mask: (secret: string) => void): void {
   if (!isMapping(value) || value['kind'] !== 'Secret') return;
-  const maskText = (text: string) => {
-    if (text.trim() === '') return;
-    mask(text);
-    const lines = text.split(/\r?\n/).filter((line) => line.trim() !== '');
-    if (lines.length > 1) lines.forEach(mask);
-  };
-  const scalars = (field: unknown): string[] =>
-    isMapping(field)
-      ? Object.values(field)
-          .filter((v) => v !== null && v !== undefined && typeof v !== 'object')
-          .map(String)
-      : [];
-  for (const text of scalars(value['stringData'])) maskText(text);
-  for (const text of scalars(value['data'])) {
-    maskText(text);
-    const compact = text.replace(/\s+/g, '');
-    if (/^[A-Za-z0-9+/]*={0,2}$/.test(compact)) {
-      const decoded = Buffer.from(compact, 'base64').toString('utf8');
-      if (!decoded.includes('\uFFFD')) maskText(decoded);
-    }
-  }
+  for (const spelling of secretSpellings(value)) mask(spelling);
 }

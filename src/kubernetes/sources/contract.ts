@@ -95,7 +95,7 @@ export interface SourceSpec<S> {
   owns: readonly string[];
   /** Inputs of other modes this source reads (EKS: the aws mode's role inputs). */
   claims?: readonly string[];
-  /** The other inputs it reads (with a default in action.yml). */
+  /** The other inputs it reads (shared, or harmless elsewhere: see ModeSpec.reads). */
   reads?: readonly string[];
   /** Where the server and CA come from, for the message that refuses another source's inputs. */
   origin: string;

@@ -11,7 +11,10 @@ export type { KubernetesSettings } from './settings.js';
  */
 export const kubernetesMode = defineMode<KubernetesSettings>({
   name: 'kubernetes',
-  picks: SOURCES.flatMap((s) => s.picks),
+  // The kubeconfig source's first: the quick start's input, and the one messages name first.
+  picks: [...SOURCES]
+    .sort((a, b) => Number(b.name === 'kubeconfig') - Number(a.name === 'kubeconfig'))
+    .flatMap((s) => s.picks),
   owns: [...SOURCES.flatMap((s) => s.owns), ...KUBERNETES_INPUTS],
   // Manifests alone are a deploy: kubernetes mode, which then asks for a cluster.
   implies: ['manifests'],
@@ -22,6 +25,7 @@ export const kubernetesMode = defineMode<KubernetesSettings>({
     'rollout-timeout',
     'rollback-on-failure',
     'insecure-skip-tls-verify',
+    'verify-access',
   ],
   readsWith: (input) => pickSource(input)?.source.reads ?? [],
   read: readKubernetes,

@@ -1,8 +1,10 @@
+import type { Logger } from '../../base/logger.js';
 import { joinReports, report, type Report } from '../../base/report.js';
 import { markdownTable as table } from '../../base/markdown.js';
 import { foreign, foreignMarkdown as md } from '../../base/untrusted.js';
 import type { AppliedObject } from '../../kubernetes/apply/apply.js';
 import type { KubeTarget } from '../../kubernetes/kubeconfig.js';
+import type { AccessResult } from '../../kubernetes/verify-access.js';
 import { isSuccess, type WorkloadResult } from '../../kubernetes/workloads/result.js';
 
 /** What a kubernetes run did, before it is said as outputs and summary rows. */
@@ -16,6 +18,8 @@ export interface KubernetesResult {
   applied?: AppliedObject[] | undefined;
   /** Markdown diagnosis of a failed rollout, for the summary. */
   diagnosis: string | undefined;
+  /** What verify-access learned (a run without a deploy). */
+  access?: AccessResult | undefined;
 }
 
 /** The run's outputs, KUBECONFIG, summary rows and sections, then its cluster source's. */
@@ -32,6 +36,7 @@ export function kubernetesReport(result: KubernetesResult, source: Report): Repo
         ...(result.applied
           ? ([['applied', JSON.stringify(result.applied)]] as Array<[string, string]>)
           : []),
+        ...accessOutputs(result.access),
       ],
       exports: [['KUBECONFIG', result.kubeconfigPath]],
       rows: [
@@ -46,6 +51,7 @@ export function kubernetesReport(result: KubernetesResult, source: Report): Repo
             : 'static token',
         ],
         ['kubeconfig', `${codeSpan(result.kubeconfigPath)} (KUBECONFIG)`],
+        ...accessRows(result.access),
       ],
       sections: [
         ...(result.applied ? [appliedSection(result.applied)] : []),
@@ -61,6 +67,55 @@ export function kubernetesReport(result: KubernetesResult, source: Report): Repo
     }),
     source,
   );
+}
+
+/**
+ * Says in the log what verify-access learned: who the job is to the cluster, or, as a warning
+ * naming the server, that it could not be asked (some clusters are reachable only from a later
+ * step, through a VPN a later step starts). Returns the result for the report.
+ */
+export function reportAccess(access: AccessResult, server: string, logger: Logger): AccessResult {
+  if (access.kind === 'user') {
+    // The server's words: escaped.
+    const groups = access.user.groups.map((g) => `"${foreign(g, 200)}"`).join(', ') || 'none';
+    logger.info(
+      `verify-access: the cluster accepts the token as user "${foreign(access.user.username, 300)}", groups ${groups} (SelfSubjectReview ${access.apiVersion})`,
+    );
+  } else if (access.kind === 'accepted') {
+    const who = access.username === undefined ? '' : ` as user "${foreign(access.username, 300)}"`;
+    logger.info(`verify-access: the cluster accepts the token${who} (${access.why})`);
+  } else {
+    const check = access.tls
+      ? "the kubeconfig's certificate-authority-data must be the CA that signed the API server's certificate, for a name the certificate holds (kubectl will refuse it the same way)"
+      : 'check the server address and the network';
+    logger.warning(
+      `verify-access: could not ask ${foreign(server, 300)} whether it accepts the token: ${access.why}. The kubeconfig is written; a cluster reachable only from a later step (through a VPN) cannot be asked now, otherwise ${check}. (verify-access: false skips the check.)`,
+    );
+  }
+  return access;
+}
+
+function accessOutputs(access: AccessResult | undefined): Array<[string, string]> {
+  if (access?.kind === 'user') return [['cluster-user', access.user.username]];
+  if (access?.kind === 'accepted' && access.username !== undefined) {
+    return [['cluster-user', access.username]];
+  }
+  return [];
+}
+
+function accessRows(access: AccessResult | undefined): Array<[string, string]> {
+  if (!access) return [];
+  if (access.kind === 'user') {
+    return [
+      ['cluster user', md(access.user.username, 300)],
+      ['cluster groups', access.user.groups.map((g) => md(g, 200)).join(', ') || '(none)'],
+    ];
+  }
+  if (access.kind === 'accepted') {
+    const who = access.username === undefined ? 'the token is accepted' : md(access.username, 300);
+    return [['cluster user', `${who} (${md(access.why)})`]];
+  }
+  return [['cluster access', `not verified: ${md(access.why)}`]];
 }
 
 function appliedSection(applied: AppliedObject[]): string {

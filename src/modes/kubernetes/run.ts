@@ -2,7 +2,7 @@
 // for it, and the deploy (manifests, images, rollouts) when one was asked for.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { ActionError } from '../../base/errors.js';
+import { ActionError, formatError } from '../../base/errors.js';
 import type { Logger } from '../../base/logger.js';
 import { foreign } from '../../base/untrusted.js';
 import { KubeClient } from '../../kubernetes/api/client.js';
@@ -18,11 +18,17 @@ import {
   type ClusterSpec,
   type KubeCredential,
   type KubeconfigPlan,
+  type KubeTarget,
 } from '../../kubernetes/kubeconfig.js';
 import { PLUGIN_SOURCE_ENV, type ClusterAccess } from '../../kubernetes/sources/contract.js';
+import {
+  verifyAccess,
+  VERIFY_TIMEOUT_MS,
+  type AccessResult,
+} from '../../kubernetes/verify-access.js';
 import { prepareDeploy, type DeployResult } from '../../kubernetes/workloads/deploy.js';
 import type { ModeContext, PrepareDeps, PreparedMode } from '../contract.js';
-import { kubernetesReport, type KubernetesResult } from './report.js';
+import { kubernetesReport, reportAccess, type KubernetesResult } from './report.js';
 import type { KubernetesSettings } from './settings.js';
 
 /**
@@ -43,8 +49,8 @@ export function credentialPluginPath(entry: string = process.argv[1] ?? ''): str
 /**
  * Kubernetes mode, first half, before the ID token is requested, so bad input costs no request:
  * the source's checks and what it knows of the cluster (a kubeconfig: its context is picked and
- * checked), the manifests read and checked; with a deploy to do, the cluster client loads (and,
- * when the cluster is known, connects) while the token is requested.
+ * checked), the manifests read and checked; with a deploy to do, or verify-access, the cluster
+ * client loads (and, when the cluster is known, connects) while the token is requested.
  */
 export async function prepare(
   settings: KubernetesSettings,
@@ -55,30 +61,42 @@ export async function prepare(
   const pluginPath = settings.credentials === 'refresh' ? credentialPluginPath() : undefined;
   const manifests = settings.manifests.length > 0 ? await loadManifests(settings, deps) : undefined;
   const deploys = settings.workloads.length > 0 || manifests !== undefined;
+  // A deploy's first request is the check of access; without one, verify-access makes one.
+  const talks = deploys || settings.verifyAccess;
   let cluster: Cluster | undefined;
+  // A proxy the client cannot use (socks5://) fails a deploy; verify-access only says so.
+  let unusable: unknown;
+  const connect = (plan: KubeconfigPlan, env: NodeJS.ProcessEnv) => {
+    try {
+      cluster ??= clusterOf(plan, env);
+    } catch (error) {
+      unusable = error;
+    }
+  };
   return {
     // The cluster client (@kubernetes/client-node, its own chunk) compiles while the token is
     // requested, instead of delaying the request; with the cluster known, it also connects.
     whileTokenIsRequested: () => {
       source.whileTokenIsRequested?.();
-      if (!deploys) return;
-      if (known) cluster ??= clusterOf(known, deps.env);
+      if (!talks) return;
+      if (known) connect(known, deps.env);
       else import('../../kubernetes/cluster/connection.js').catch(() => undefined);
     },
     run: async (ctx) => {
       const access = await source.open({ ...ctx, namespace: settings.namespace });
       const plan = known ?? planFor(settings, access.cluster, ctx.logger);
-      if (deploys) cluster ??= clusterOf(plan, ctx.env);
-      const result = await runOnCluster(
-        settings,
-        plan,
-        access,
-        pluginPath,
-        cluster,
-        manifests,
-        ctx,
-      );
-      return kubernetesReport(result, access.report);
+      if (talks) connect(plan, ctx.env);
+      if (deploys && !cluster) throw unusable;
+      const result = writeKubeconfig(settings, plan, access, pluginPath, ctx);
+      const done = !talks
+        ? result
+        : deploys
+          ? await deployOnCluster(settings, result, access, cluster as Cluster, manifests, ctx)
+          : {
+              ...result,
+              access: await verifyOnCluster(result.target, access, cluster, unusable, ctx),
+            };
+      return kubernetesReport(done, access.report);
     },
   };
 }
@@ -140,17 +158,15 @@ async function loadManifests(
 
 /**
  * Kubernetes mode, second half: writes a kubeconfig whose user carries the source's token (or a
- * plugin that re-mints it), then deploys when something was given to deploy.
+ * plugin that re-mints it).
  */
-async function runOnCluster(
+function writeKubeconfig(
   settings: KubernetesSettings,
   plan: KubeconfigPlan,
   access: ClusterAccess,
   pluginPath: string | undefined,
-  cluster: Cluster | undefined,
-  manifests: ManifestObject[] | undefined,
   ctx: ModeContext,
-): Promise<KubernetesResult> {
+): KubernetesResult {
   const credential: KubeCredential =
     pluginPath === undefined
       ? { kind: 'static', token: access.credential.token }
@@ -174,22 +190,29 @@ async function runOnCluster(
   ctx.logger.info(
     `Wrote a kubeconfig for ${foreign(target.server)} (context ${foreign(target.context, 253)}, namespace ${foreign(target.namespace, 63)}, user ${foreign(target.user, 253)}, ${settings.credentials} credentials)`,
   );
-
-  const result: KubernetesResult = {
+  return {
     kubeconfigPath,
     target,
     credentials: settings.credentials,
     workloads: undefined,
     diagnosis: undefined,
   };
-  if (!cluster) return result;
+}
 
+/** The step's client of the cluster: the kubeconfig's user, with the source's token. */
+function clientFor(
+  target: KubeTarget,
+  access: ClusterAccess,
+  cluster: Cluster,
+  ctx: ModeContext,
+  requestTimeoutMs?: number,
+): KubeClient {
   if (cluster.proxy) {
     ctx.logger.info(
       `Reaching the cluster through the proxy ${describeProxy(cluster.proxy.url)} (${cluster.proxy.source})`,
     );
   }
-  const client = new KubeClient({
+  return new KubeClient({
     target,
     connection: cluster.connection,
     token: access.credential.token,
@@ -197,7 +220,42 @@ async function runOnCluster(
     renewToken: access.credential.renew,
     impersonation: cluster.impersonation,
     logger: ctx.logger,
+    ...(requestTimeoutMs === undefined ? {} : { requestTimeoutMs }),
   });
+}
+
+/**
+ * verify-access, without a deploy: asks the cluster who the job is (kubernetes/verify-access.ts).
+ * A refused token fails the step with the source's explanation, as a deploy's first request
+ * would; a cluster that cannot be asked (nor reached through a proxy the client can use) warns.
+ */
+async function verifyOnCluster(
+  target: KubeTarget,
+  access: ClusterAccess,
+  cluster: Cluster | undefined,
+  unusable: unknown,
+  ctx: ModeContext,
+): Promise<AccessResult> {
+  const verified = cluster
+    ? await verifyAccess(
+        clientFor(target, access, cluster, ctx, VERIFY_TIMEOUT_MS),
+        access.explanations,
+      )
+    : ({ kind: 'unknown', why: foreign(formatError(unusable).split('\n')[0], 300) } as const);
+  return reportAccess(verified, target.server, ctx.logger);
+}
+
+/** The deploy: manifests applied, images set, rollouts awaited. */
+async function deployOnCluster(
+  settings: KubernetesSettings,
+  result: KubernetesResult,
+  access: ClusterAccess,
+  cluster: Cluster,
+  manifests: ManifestObject[] | undefined,
+  ctx: ModeContext,
+): Promise<KubernetesResult> {
+  const { target } = result;
+  const client = clientFor(target, access, cluster, ctx);
   try {
     // `workloads` the manifests also apply get their images in the manifest (apply/assignments).
     const workloads = manifests

@@ -37,6 +37,11 @@ export interface KubernetesSettings extends CommonSettings {
   /** 0 means patch without waiting. */
   rolloutTimeoutMs: number;
   rollbackOnFailure: boolean;
+  /**
+   * `verify-access` (default true): without a deploy, one request with the written credentials
+   * (a SelfSubjectReview) tells whether the cluster accepts them and who the job is to it.
+   */
+  verifyAccess: boolean;
 }
 
 /** Inputs only the kubernetes mode reads, besides its sources' (no default in action.yml). */
@@ -117,6 +122,7 @@ export function readKubernetes(
     credentials,
     rolloutTimeoutMs,
     rollbackOnFailure: input.boolean('rollback-on-failure', false),
+    verifyAccess: input.boolean('verify-access', true),
   };
 }
 

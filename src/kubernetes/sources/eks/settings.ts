@@ -2,6 +2,7 @@ import { ActionError } from '../../../base/errors.js';
 import type { InputReader } from '../../../base/input-reader.js';
 import { printable } from '../../../base/untrusted.js';
 import { serviceEndpoint } from '../../../aws/endpoints.js';
+import { EMPTY_INPUT_HINT } from '../../../base/validate.js';
 import { readAwsRole, type AwsRole } from '../../../aws/settings.js';
 
 export interface EksSettings {
@@ -28,14 +29,14 @@ export function readEksSettings(input: InputReader, env: NodeJS.ProcessEnv): Eks
   }
   if (!input.text('role-to-assume')) {
     throw new ActionError(
-      'Input "eks-cluster" needs input "role-to-assume".',
-      'Give the ARN of the role the EKS token is made with, e.g. arn:aws:iam::123456789012:role/deploy (docs/aws.md, EKS).',
+      'Input "role-to-assume" is empty, and "eks-cluster" needs it.',
+      `Give the ARN of the role the EKS token is made with, e.g. arn:aws:iam::123456789012:role/deploy (docs/aws.md, EKS).\n${EMPTY_INPUT_HINT}`,
     );
   }
   if (!input.text('aws-region')) {
     throw new ActionError(
-      'Input "eks-cluster" needs input "aws-region".',
-      "Give the cluster's region, e.g. eu-west-1.",
+      'Input "aws-region" is empty, and "eks-cluster" needs it.',
+      `Give the cluster's region, e.g. eu-west-1.\n${EMPTY_INPUT_HINT}`,
     );
   }
   const role = readAwsRole(input, env, undefined);

@@ -20,7 +20,10 @@ export function prepare(cluster: ClusterSpec): PreparedSource {
           },
         },
         pluginEnv: [],
-        explanations: { unauthorized: (doing) => explainUnauthorized(doing, ctx.claims) },
+        explanations: {
+          unauthorized: (doing) =>
+            explainUnauthorized(doing, ctx.claims, Date.now(), { audience: ctx.audience }),
+        },
         report: report(),
       }),
   };

@@ -11,6 +11,8 @@ export function explainUnauthorized(
   doing: string,
   claims: Claims,
   now: number = Date.now(),
+  /** The step's "audience" input, when known (undefined inside: not set). */
+  asked?: { audience: string | undefined },
 ): ActionError {
   const exp = new Date(claims.exp * 1000).toISOString();
   const expired = claims.exp * 1000 <= now;
@@ -32,9 +34,9 @@ export function explainUnauthorized(
   return new ActionError(
     `The cluster did not accept the ID token (401 Unauthorized) when asked to ${doing}.`,
     [
-      'The API server does not say why; it checks these against its AuthenticationConfiguration (--authentication-config):',
+      'The API server does not say why; it checks these against its AuthenticationConfiguration (--authentication-config), the audience first:',
+      `  aud: ${foreign(claims.aud.join(', ')) || '(none)'}  one must be in jwt[].issuer.audiences. ${audienceCause(asked)}`,
       `  iss: ${foreign(claims.iss)}  must equal jwt[].issuer.url exactly`,
-      `  aud: ${foreign(claims.aud.join(', ')) || '(none)'}  one must be in jwt[].issuer.audiences (set input "audience" to request another)`,
       `  exp: ${exp}${expired ? '  (expired)' : ''}`,
       `  sub: ${foreign(claims.sub)}  becomes the user via claimMappings.username (claim: sub, with a prefix)`,
       "The cluster must also reach the issuer's discovery document and JWKS.",
@@ -53,6 +55,17 @@ export function explainUnauthorized(
       example('github:', 'https://token.actions.githubusercontent.com', 'https://github.com/OWNER'),
     ].join('\n'),
   );
+}
+
+/** The step's side of a wrong audience, said as plainly as the cluster's. */
+function audienceCause(asked: { audience: string | undefined } | undefined): string {
+  if (!asked) {
+    return 'The step chooses it with input "audience": a wrong "audience" is as likely as a cluster that lists another.';
+  }
+  if (asked.audience === undefined) {
+    return 'Input "audience" is not set, so this is the platform\'s default audience, which a cluster rarely lists: set "audience" to the one in the cluster\'s jwt[].issuer.audiences.';
+  }
+  return 'It is what input "audience" asked for: if the cluster lists another, input "audience" is wrong (or the cluster must list this one).';
 }
 
 /** A username prefix naming the platform, so cluster users from CI are recognisable. */

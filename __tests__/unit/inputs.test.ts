@@ -48,7 +48,7 @@ describe('mode', () => {
   it.each([
     [
       {},
-      'Input "kubeconfig" is empty, and so is every other input that picks a mode: "server", "eks-cluster", "role-to-assume", "chainguard-identity", "mode".',
+      'Input "kubeconfig" is empty, and so is every other input that picks a mode: "server", "eks-cluster", "gke-cluster", "aks-cluster", "role-to-assume", "chainguard-identity", "mode".',
     ],
     [{ mode: 'gcp' }, 'Input "mode" is "gcp", which is not a mode'],
     [
@@ -81,7 +81,7 @@ describe('empty inputs (a variable that is not defined)', () => {
     ],
     [
       { mode: 'kubernetes', kubeconfig: '' },
-      'Inputs "kubeconfig", "server" and "eks-cluster" are empty, and kubernetes mode needs one of them.',
+      'Inputs "kubeconfig", "server", "eks-cluster", "gke-cluster" and "aks-cluster" are empty, and kubernetes mode needs one of them.',
     ],
     [
       { 'role-to-assume': '', 'aws-region': 'eu-west-1' },
@@ -94,7 +94,7 @@ describe('empty inputs (a variable that is not defined)', () => {
     [{ mode: 'chainguard' }, 'Input "chainguard-identity" is empty, and chainguard mode needs it.'],
     [
       { workloads: 'deployment/web', images: 'web=nginx:1.27', kubeconfig: '' },
-      '"kubeconfig", "server" and "eks-cluster" are empty, and kubernetes mode needs one of them ("workloads" is an input of kubernetes mode).',
+      '"kubeconfig", "server", "eks-cluster", "gke-cluster" and "aks-cluster" are empty, and kubernetes mode needs one of them ("workloads" is an input of kubernetes mode).',
     ],
   ])('%j: %s', (inputs, message) => {
     const error = errorFor(inputs);
@@ -475,7 +475,7 @@ describe('manifests, force-conflicts and dry-run', () => {
 
   it('manifests alone pick kubernetes mode, which then asks for the cluster', () => {
     expect(errorFor({ manifests: 'deploy/' }).message).toBe(
-      'Inputs "kubeconfig", "server" and "eks-cluster" are empty, and kubernetes mode needs one of them ("manifests" is an input of kubernetes mode).',
+      'Inputs "kubeconfig", "server", "eks-cluster", "gke-cluster" and "aks-cluster" are empty, and kubernetes mode needs one of them ("manifests" is an input of kubernetes mode).',
     );
   });
 

@@ -8,7 +8,12 @@ import { eksSource } from './eks/index.js';
 import { gkeSource } from './gke/index.js';
 import { kubeconfigSource } from './kubeconfig/index.js';
 
-export const SOURCES: readonly ClusterSource[] = [eksSource, gkeSource, aksSource, kubeconfigSource];
+export const SOURCES: readonly ClusterSource[] = [
+  eksSource,
+  gkeSource,
+  aksSource,
+  kubeconfigSource,
+];
 
 /** The source the inputs pick, and the input that picks it. */
 export function pickSource(input: InputReader): { source: ClusterSource; by: string } | undefined {

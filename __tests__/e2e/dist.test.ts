@@ -24,6 +24,27 @@ describe('dist/', () => {
     }
   });
 
+  it('keeps each mode and source in its chunks: the entries hold no exchange of theirs', () => {
+    // What every run (index.js) and every kubectl credential (credential.js) loads must not pull in
+    // a cloud's client: a mode's or source's inputs are parsed in the entry, its exchanges load
+    // with its chunk. (A settings module that imported the ECR client once put STS, SigV4 and the
+    // XML parser into index.js: 114 KB became 438 KB for every run.)
+    const signatures = {
+      'the XML parser (STS)': 'XMLParser',
+      SigV4: 'AWS4-HMAC-SHA256',
+      'the STS exchange': 'AssumeRoleWithWebIdentityResult',
+      'MSAL (AKS)': 'ConfidentialClientApplication',
+      "Google's token exchange (GKE)": 'urn:ietf:params:oauth:token-type:access_token',
+      '@kubernetes/client-node': 'applyToHTTPSOptions',
+    };
+    for (const entry of ['index.js', 'credential.js', 'post.js']) {
+      const code = readFileSync(join(DIST, entry), 'utf8');
+      for (const [what, signature] of Object.entries(signatures)) {
+        expect(code.includes(signature), `${entry} holds ${what}`).toBe(false);
+      }
+    }
+  });
+
   it('stays under 6 MB in total', () => {
     const bytes = readdirSync(DIST).reduce((sum, f) => sum + statSync(join(DIST, f)).size, 0);
     expect(bytes).toBeLessThan(6 * 1024 * 1024);

@@ -356,7 +356,10 @@ describe('gke-cluster', () => {
     const run = await action(github, namespace, { 'service-account': '' });
     expect(run.code, run.stdout + run.stderr).toBe(0);
     const calls = since(from);
-    expect(calls.map((r) => r.service)).toEqual(['sts', 'container']);
+    // STS, the cluster's endpoint and CA, then verify-access's SelfSubjectReview, which the API
+    // server authenticates through the token webhook: the federated token gets in.
+    expect(calls.map((r) => r.service)).toEqual(['sts', 'container', 'tokenreview']);
+    expect(run.outputs['cluster-user']).toBe(principal);
     expect((calls[0]?.body as Record<string, string>)['scope']).toBe(
       `${SCOPES.cloudPlatform} ${SCOPES.userinfoEmail}`,
     );
@@ -514,7 +517,7 @@ describe('gke-cluster loads only its own code', () => {
     const code = loaded.map((p) => readFileSync(p, 'utf8'));
     // The recorder works: it saw the chunk with the impersonation call.
     expect(code.some((c) => c.includes(':generateAccessToken'))).toBe(true);
-    for (const signature of ['AssumeRoleWithWebIdentity', 'k8s-aws-v1.', 'x-k8s-aws-id'])
+    for (const signature of ['AssumeRoleWithWebIdentityResult', 'k8s-aws-v1.', 'x-k8s-aws-id'])
       expect(
         code.some((c) => c.includes(signature)),
         signature,

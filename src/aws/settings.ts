@@ -1,8 +1,11 @@
 // The role inputs, read as aws mode reads them; the EKS cluster source reads the same.
 import { ActionError } from '../base/errors.js';
+import { partitionOf } from './partition.js';
 import type { InputReader } from '../base/input-reader.js';
 import { printable } from '../base/untrusted.js';
 import { serviceEndpoint } from './endpoints.js';
+
+export { partitionOf } from './partition.js';
 
 /** Inputs only a role's reader reads (no default in action.yml): given means set. */
 export const ROLE_INPUTS = ['role-to-assume', 'aws-region', 'role-session-name', 'sts-endpoint'];
@@ -30,18 +33,6 @@ const ROLE_ARN =
   /^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc):iam::(\d{12}):role\/(?:[\x21-\x7e]{1,510}\/)?[\w+=,.@-]{1,64}$/;
 // eusc-de-east-1 (the European Sovereign Cloud, partition aws-eusc) has a four-letter prefix.
 const REGION = /^(?:[a-z]{2}|eusc)(?:-[a-z]+)+-\d{1,2}$/;
-
-/** The partition an AWS region belongs to, as the SDKs' partition table says. */
-export function partitionOf(region: string): string {
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  if (region.startsWith('us-isob-')) return 'aws-iso-b';
-  if (region.startsWith('us-iso-')) return 'aws-iso';
-  if (region.startsWith('eu-isoe-')) return 'aws-iso-e';
-  if (region.startsWith('us-isof-')) return 'aws-iso-f';
-  if (region.startsWith('eusc-')) return 'aws-eusc';
-  return 'aws';
-}
 
 /** role-to-assume, aws-region, role-session-name, role-duration-seconds, sts-endpoint... */
 export function readAwsRole(

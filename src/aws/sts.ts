@@ -12,6 +12,7 @@
 // </Error><RequestId/></ErrorResponse>, or the same with <Errors> around <Error>, as moto 5.2
 // answers its authorization refusals (botocore reads both).
 import { XMLParser } from 'fast-xml-parser';
+import { dnsSuffix } from './partition.js';
 import { ActionError } from '../base/errors.js';
 import type { Logger } from '../base/logger.js';
 import { bodyExcerpt, foreign } from '../base/untrusted.js';
@@ -113,18 +114,6 @@ export const RETRYABLE_CODES: ReadonlySet<string> = new Set([
   'ServiceUnavailable',
 ]);
 
-/** DNS suffix of STS per partition (the SDKs' partition table). */
-const PARTITION_SUFFIX: Record<string, string> = {
-  aws: 'amazonaws.com',
-  'aws-us-gov': 'amazonaws.com',
-  'aws-cn': 'amazonaws.com.cn',
-  'aws-iso': 'c2s.ic.gov',
-  'aws-iso-b': 'sc2s.sgov.gov',
-  'aws-iso-e': 'cloud.adc-e.uk',
-  'aws-iso-f': 'csp.hci.ic.gov',
-  'aws-eusc': 'amazonaws.eu',
-};
-
 /** The explicit endpoint if there is one, else the region's own STS endpoint. */
 export function stsEndpointUrl(
   region: string,
@@ -133,13 +122,6 @@ export function stsEndpointUrl(
 ): string {
   if (explicit) return new URL(explicit).href;
   return `https://sts.${region}.${dnsSuffix(region, partition)}/`;
-}
-
-/** The DNS suffix of a region's service endpoints (`amazonaws.com.cn` in China). */
-export function dnsSuffix(region: string, partition: string): string {
-  return region.startsWith('cn-')
-    ? 'amazonaws.com.cn'
-    : (PARTITION_SUFFIX[partition] ?? 'amazonaws.com');
 }
 
 export const FORM_HEADERS: Readonly<Record<string, string>> = {
@@ -355,3 +337,5 @@ export function parseError(body: string, status: number): StsRefusal | undefined
     requestId === undefined ? undefined : foreign(requestId, 100),
   );
 }
+
+export { dnsSuffix } from './partition.js';

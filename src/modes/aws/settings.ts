@@ -2,7 +2,7 @@
 // configure-aws-credentials and amazon-ecr-login do besides (issue 25), each checked here, before
 // any ID token is requested or anything is written.
 import { parseAllowedAccountIds } from '../../aws/account-ids.js';
-import { parseEcrTargets, type EcrTarget } from '../../aws/ecr.js';
+import { parseEcrTargets, type EcrTarget } from '../../aws/ecr-targets.js';
 import { configuredEndpoint } from '../../aws/endpoints.js';
 import { validateProfileName } from '../../aws/profile.js';
 import {

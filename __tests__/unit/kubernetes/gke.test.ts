@@ -343,6 +343,23 @@ describe('explanations', () => {
     expect(error.hint).toContain(
       "gcloud iam service-accounts add-iam-policy-binding deploy@my-project.iam.gserviceaccount.com --project=my-project --role=roles/iam.workloadIdentityUser --member='principalSet://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/ci-jobs/attribute.repository/org/app'",
     );
+    // The exact-subject member is the job's federated principal, never the account it asks for.
+    const subject = `principal://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/ci-jobs/subject/${claims.sub}`;
+    expect(error.hint).toContain(`Or to this exact subject: --member='${subject}'.`);
+    expect(error.hint).not.toContain("--member='deploy@");
+  });
+
+  it('getAccessToken denied, a token without a repository claim: the binding for its subject', () => {
+    const { repository: _dropped, ...extra } = claims.extra;
+    const error = explainImpersonationRefusal(
+      refusalOf('iamcredentials', 403, iamPermissionDenied()),
+      context({ claims: { ...claims, extra } }),
+    );
+    const subject = `principal://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/ci-jobs/subject/${claims.sub}`;
+    expect(error.hint).toContain("Grant it to the job's subject:");
+    expect(error.hint).toContain(`--role=roles/iam.workloadIdentityUser --member='${subject}'`);
+    expect(error.hint).not.toContain('principalSet://');
+    expect(error.hint).not.toContain('Or to this exact subject');
   });
 
   it('clusters.get: 403 for the account or the principal set, 404, others', () => {

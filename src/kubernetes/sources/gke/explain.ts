@@ -9,6 +9,7 @@ import { foreign } from '../../../base/untrusted.js';
 import type { Claims } from '../../../oidc/claims.js';
 import type { GoogleRefusal } from './google-api.js';
 import { clusterResource } from './container.js';
+import { federatedPrincipal } from './tokens.js';
 import type { WorkloadIdentityProvider } from './settings.js';
 
 /** Who the job is to Google (all the credential plugin knows). */
@@ -175,15 +176,18 @@ export function explainImpersonationRefusal(
   const account = foreign(context.serviceAccount ?? '');
   const said = `IAM Credentials: ${refusal.said}`;
   if (refusal.status === 403 || refusal.status === 404) {
-    const member =
-      repositoryPrincipalSet({ ...context, serviceAccount: undefined }) ?? context.principal;
+    // Who asks to impersonate is the federated principal, not the account (context.principal).
+    const subject = federatedPrincipal(context.provider.name, context.claims.sub);
+    const set = repositoryPrincipalSet(context);
     const project = /@([^.]+)\.iam\.gserviceaccount\.com$/.exec(context.serviceAccount ?? '')?.[1];
     return new ActionError(
       `The federated identity may not impersonate service account ${account} (${said}).`,
       [
-        `Google says this when the account does not exist, or when no binding of roles/iam.workloadIdentityUser on it names the job. Grant it to the job's repository (map attribute.repository=assertion.repository in the provider first):`,
-        `  gcloud iam service-accounts add-iam-policy-binding ${account}${project ? ` --project=${project}` : ''} --role=roles/iam.workloadIdentityUser --member=${quoted(member)}`,
-        `Or to this exact subject: --member=${quoted(context.principal)}. IAM changes take a few minutes to apply.`,
+        `Google says this when the account does not exist, or when no binding of roles/iam.workloadIdentityUser on it names the job. Grant it to the job's ${set ? 'repository (map attribute.repository=assertion.repository in the provider first)' : 'subject'}:`,
+        `  gcloud iam service-accounts add-iam-policy-binding ${account}${project ? ` --project=${project}` : ''} --role=roles/iam.workloadIdentityUser --member=${quoted(set ?? subject)}`,
+        set
+          ? `Or to this exact subject: --member=${quoted(subject)}. IAM changes take a few minutes to apply.`
+          : 'IAM changes take a few minutes to apply.',
       ].join('\n'),
     );
   }

@@ -133,11 +133,12 @@ export async function measure(): Promise<BenchRow[]> {
   };
   const ours = () => action({ ...aks, workloads: 'deployment/web', images: `*=${image()}` });
   const oursKubeconfig = () => action(aks);
-  // The kubeconfig source, for the same step without Azure: a token the cluster refuses is never
-  // sent (no deploy), so the ID token's audience does not matter.
+  // The kubeconfig source, for the same step without Azure: the cluster trusts the issuer for
+  // this audience, so verify-access asks it once, as the AKS step does.
   const kubeconfigOnly = () =>
     action({
       kubeconfig: server.kubeconfig(undefined, { namespace: 'demo' }),
+      audience: 'https://kubernetes.default.svc',
       'kubeconfig-credentials': 'static',
     });
 

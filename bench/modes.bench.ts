@@ -64,8 +64,12 @@ export async function measure(): Promise<BenchRow[]> {
       },
     ],
     [
-      'kubernetes (token + kubeconfig)',
+      'kubernetes (token + kubeconfig + verify-access)',
       { inputs: { audience: AUDIENCE, kubeconfig: cluster.kubeconfig } },
+    ],
+    [
+      'kubernetes (token + kubeconfig, verify-access false)',
+      { inputs: { audience: AUDIENCE, kubeconfig: cluster.kubeconfig, 'verify-access': 'false' } },
     ],
     [
       'deploy (token + set image + rollout of 1 deployment, controller step 1 ms)',
@@ -197,8 +201,13 @@ async function againstCac(issuer: Issuer, moto: Moto): Promise<BenchRow[]> {
     rows.push({
       benchmark: `${name}: ours vs configure-aws-credentials (live, interleaved, same moto)`,
       value: `ours ${ms(m)}, CAC ${ms(c)}: ${(m / c).toFixed(2)}x; medians of ${RUNS}`,
-      budget: `<= 0.6x configure-aws-credentials (${ms(c)}) = ${ms(0.6 * c)}`,
-      ok: m <= 0.6 * c,
+      // The budget is the web identity run's; the chained run's ratio is reported beside it.
+      ...(name.includes('chained')
+        ? {}
+        : {
+            budget: `<= 0.6x configure-aws-credentials (${ms(c)}) = ${ms(0.6 * c)}`,
+            ok: m <= 0.6 * c,
+          }),
     });
   }
   return rows;

@@ -3,8 +3,9 @@
 // service sts), DescribeCluster (eks), the chained AssumeRole (sts) and ECR's
 // GetAuthorizationToken (ecr); one place that signs a form or JSON POST to a service endpoint,
 // with a session token signed as `x-amz-security-token` when there is one.
-import { Hash } from '@smithy/hash-node';
-import { SignatureV4 } from '@smithy/signature-v4';
+// The signer is imported when something is signed: it is 220 KiB of @smithy code that the aws
+// mode's usual call (AssumeRoleWithWebIdentity, unsigned) does not need (docs/BENCHMARKS.md).
+import type { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentials } from './sts.js';
 
 /** The SigV4 service names of the calls this action signs. */
@@ -13,11 +14,15 @@ export type SigningService = 'sts' | 'eks' | 'ecr';
 /** Credentials to sign with; a session token is optional (an IAM user's long-term key). */
 export type SigningCredentials = Omit<AwsCredentials, 'sessionToken'> & { sessionToken?: string };
 
-export function sigV4Signer(
+export async function sigV4Signer(
   service: SigningService,
   region: string,
   credentials: SigningCredentials,
-): SignatureV4 {
+): Promise<SignatureV4> {
+  const [{ SignatureV4 }, { Hash }] = await Promise.all([
+    import('@smithy/signature-v4'),
+    import('@smithy/hash-node'),
+  ]);
   return new SignatureV4({
     service,
     region,
@@ -48,7 +53,8 @@ export interface SignedPost {
  */
 export async function signedPostHeaders(request: SignedPost): Promise<Record<string, string>> {
   const { url } = request;
-  const signed = await sigV4Signer(request.service, request.region, request.credentials).sign(
+  const signer = await sigV4Signer(request.service, request.region, request.credentials);
+  const signed = await signer.sign(
     {
       method: 'POST',
       protocol: url.protocol,

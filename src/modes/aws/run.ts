@@ -7,14 +7,7 @@ import { readFileSync } from 'node:fs';
 import { checkAllowedAccount } from '../../aws/account-ids.js';
 import { assumeRole, awsSession, type AwsSession } from '../../aws/assume-role.js';
 import { assumeChained, chainSourceCredentials } from '../../aws/chain.js';
-import {
-  ecrOutputSuffix,
-  EcrRefusal,
-  explainEcrRefusal,
-  getAuthorizationToken,
-  targetsByRegion,
-  type EcrLogin,
-} from '../../aws/ecr.js';
+import type { EcrLogin } from '../../aws/ecr.js';
 import { profileFiles, profilePaths } from '../../aws/profile.js';
 import { awsSessionReport, shownRoleArn } from '../../aws/report.js';
 import { jobSessionTags, transitiveTagKeys } from '../../aws/session-tags.js';
@@ -25,7 +18,6 @@ import { stsEndpointUrl, type AssumedRole } from '../../aws/sts.js';
 import { joinReports, report, type Report } from '../../base/report.js';
 import { STATE } from '../../base/state.js';
 import { foreign, foreignMarkdown as md } from '../../base/untrusted.js';
-import { loginToRegistries } from '../../registry/login.js';
 import type {
   ModeContext,
   PrepareDeps,
@@ -209,13 +201,18 @@ function profileUpdate(
 
 /**
  * GetAuthorizationToken for each region's registries with the session, then one private Docker
- * config holding every login (registry/login.ts, as the chainguard mode logs in).
+ * config holding every login (registry/login.ts, as the chainguard mode logs in). The ECR client,
+ * its signer and the registry login are imported here: a run without ecr-login loads none of them.
  */
 async function ecrLogin(
   settings: AwsSettings,
   session: AwsSession,
   ctx: RunContext,
 ): Promise<Report> {
+  const [
+    { ecrOutputSuffix, EcrRefusal, explainEcrRefusal, getAuthorizationToken, targetsByRegion },
+    { loginToRegistries },
+  ] = await Promise.all([import('../../aws/ecr.js'), import('../../registry/login.js')]);
   const logins: EcrLogin[] = [];
   for (const [region, registryIds] of targetsByRegion(settings.ecrLogin ?? [])) {
     try {

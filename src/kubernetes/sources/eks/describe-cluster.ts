@@ -151,7 +151,7 @@ async function signedHeaders(
   request: DescribeClusterRequest,
   now: Date,
 ): Promise<Record<string, string>> {
-  const signer = sigV4Signer('eks', request.region, request.credentials);
+  const signer = await sigV4Signer('eks', request.region, request.credentials);
   const signed = await signer.sign(
     {
       method: 'GET',

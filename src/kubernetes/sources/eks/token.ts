@@ -53,7 +53,7 @@ const BOTOCORE_ORDER = [
 /** The presigned GetCallerIdentity URL, bound to the cluster by the signed x-k8s-aws-id. */
 export async function presignCallerIdentity(request: EksTokenRequest): Promise<URL> {
   const hostname = stsHostFor(request.region, request.partition);
-  const signer = sigV4Signer('sts', request.region, request.credentials);
+  const signer = await sigV4Signer('sts', request.region, request.credentials);
   // No body: the payload hash is the SHA-256 of the empty string, as botocore signs it.
   const presigned = await signer.presign(
     {

@@ -1,0 +1,1 @@
+export const id=92;export const ids=[92];export const modules={5092:(e,t,o)=>{Object.defineProperty(t,"__esModule",{value:!0}),t.Hash=void 0;var r=o(2430);Object.defineProperty(t,"Hash",{enumerable:!0,get:function(){return r.Hash}})}};

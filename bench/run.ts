@@ -65,7 +65,7 @@ if (!only) {
   const text = [
     '# Benchmarks',
     '',
-    'Written by `npm run bench` (bench/run.ts); do not edit by hand. Each row is measured on the machine below, against local peers on loopback (the issuer, the Kubernetes API server fixture, moto, the Chainguard STS fixture) and real `kubectl`, `curl` and `jq`. Times are medians; the machine may be shared, so start-up times are also given as a ratio to `node -e 0` measured in the same loop.',
+    'Written by `npm run bench` (bench/run.ts); do not edit by hand. Each row is measured on the machine below, against local peers on loopback (the issuer, the Kubernetes API server fixture, moto, the Chainguard STS, Google and Azure fixtures) and real `kubectl`, `curl`, `jq`, `aws`, `gcloud` and `az`; with CAC_DIST set, the dist of configure-aws-credentials. Times are medians; the machine may be shared, so start-up times are also given as a ratio to `node -e 0` measured in the same loop.',
     '',
     `- Machine: ${availableParallelism()} CPUs (${cpu}), ${(totalmem() / 1024 ** 3).toFixed(1)} GiB memory, ${process.platform}-${process.arch}`,
     `- Node ${process.version}`,

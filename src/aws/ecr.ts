@@ -20,6 +20,7 @@ import type { Logger } from '../base/logger.js';
 import type { MaskSecret } from '../oidc/token.js';
 import { foreign, inertQuoted, bodyExcerpt } from '../base/untrusted.js';
 import { signedPostHeaders, type SigningCredentials } from './sigv4.js';
+import { callApi } from '../net/api-call.js';
 import { DEFAULT_STS_TIMING, parseError, type StsTiming } from './sts.js';
 import { ecrEndpointUrl } from './ecr-targets.js';
 
@@ -31,7 +32,7 @@ export {
   targetsByRegion,
   type EcrTarget,
 } from './ecr-targets.js';
-import { retryAfterMs, sleep, withRetries, type Sleep } from '../net/retry.js';
+import type { Sleep } from '../net/retry.js';
 
 export const GET_AUTHORIZATION_TOKEN_TARGET =
   'AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken';
@@ -104,82 +105,48 @@ export async function getAuthorizationToken(
   request: EcrTokenRequest,
   deps: EcrDeps,
 ): Promise<EcrLogin[]> {
-  const timing = { ...DEFAULT_STS_TIMING, ...deps.timing };
   const http = deps.http ?? ((timeoutMs: number) => createHttpClient(timeoutMs));
   const endpoint = ecrEndpointUrl(request.region, request.partition, request.endpoint);
   const url = new URL(`${endpoint}/`);
   const body = JSON.stringify(request.registryIds ? { registryIds: request.registryIds } : {});
-  const started = Date.now();
-  let attempts = 0;
-  let answer: HttpResponse;
-  try {
-    answer = await withRetries<HttpResponse>(
-      'ECR GetAuthorizationToken',
-      async (_n, remaining) => {
-        attempts++;
-        const timeoutMs = Math.max(1, Math.min(timing.requestTimeoutMs, remaining));
-        let response: HttpResponse;
-        try {
-          const headers = await signedPostHeaders({
-            service: 'ecr',
-            region: request.region,
-            credentials: request.credentials,
-            url,
-            headers: {
-              'content-type': 'application/x-amz-json-1.1',
-              'x-amz-target': GET_AUTHORIZATION_TOKEN_TARGET,
-              accept: 'application/json',
-            },
-            body,
-            now: deps.now?.(),
-          });
-          response = await http(timeoutMs).post(url.href, body, headers, timeoutMs);
-        } catch (error) {
-          const message = error instanceof Error ? error.message || error.name : String(error);
-          return { ok: false, error: new Error(`network error: ${foreign(message)}`) };
-        }
-        if (response.status === 200) return { ok: true, value: response };
-        const refusal = parseEcrError(response);
-        if (refusal) refusal.attempts = attempts;
-        if (
-          response.status >= 500 ||
-          response.status === 429 ||
-          (refusal && RETRYABLE_CODES.has(refusal.code))
-        ) {
-          return {
-            ok: false,
-            error: refusal ?? new Error(`ECR answered HTTP ${response.status}`),
-            retryAfterMs: retryAfterMs(response.headers['retry-after']),
-          };
-        }
-        if (refusal) throw refusal;
-        throw new ActionError(
-          `ECR GetAuthorizationToken at ${foreign(endpoint)} answered HTTP ${response.status} without an ECR error (${bodyExcerpt(response.body)}).`,
+  const { response } = await callApi(
+    {
+      name: 'ECR GetAuthorizationToken',
+      send: async (timeoutMs) => {
+        const headers = await signedPostHeaders({
+          service: 'ecr',
+          region: request.region,
+          credentials: request.credentials,
+          url,
+          headers: {
+            'content-type': 'application/x-amz-json-1.1',
+            'x-amz-target': GET_AUTHORIZATION_TOKEN_TARGET,
+            accept: 'application/json',
+          },
+          body,
+          now: deps.now?.(),
+        });
+        return http(timeoutMs).post(url.href, body, headers, timeoutMs);
+      },
+      refusal: parseEcrError,
+      retryableCodes: RETRYABLE_CODES,
+      serverError: (answer) => `ECR answered HTTP ${answer.status}`,
+      notThisApi: (answer) =>
+        new ActionError(
+          `ECR GetAuthorizationToken at ${foreign(endpoint)} answered HTTP ${answer.status} without an ECR error (${bodyExcerpt(answer.body)}).`,
           'Is it the ECR API? Check AWS_ENDPOINT_URL_ECR / AWS_ENDPOINT_URL, or unset them for the regional endpoint.',
-        );
-      },
-      {
-        attempts: timing.attempts,
-        baseDelayMs: timing.baseDelayMs,
-        maxDelayMs: timing.maxDelayMs,
-        deadlineMs: timing.deadlineMs,
-      },
-      deps.logger,
-      deps.wait ?? sleep,
-    );
-  } catch (error) {
-    if (error instanceof ActionError) throw error;
-    if (error instanceof EcrRefusal && !RETRYABLE_CODES.has(error.code) && error.status < 500) {
-      throw error;
-    }
-    const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    const message = error instanceof Error ? error.message : String(error);
-    throw new ActionError(
-      `ECR GetAuthorizationToken at ${foreign(endpoint)} failed: ${foreign(message)} (${attempts} attempt${attempts === 1 ? '' : 's'} in ${seconds} s).`,
-      'Check that the runner can reach the ECR API (proxy settings: HTTPS_PROXY/NO_PROXY), or set AWS_ENDPOINT_URL_ECR to one it can reach (e.g. a VPC endpoint); re-run the job if ECR had server errors.',
-    );
-  }
-  return parseAuthorizationData(answer.body, deps.mask);
+        ),
+      failed: (message, tally) =>
+        new ActionError(
+          `ECR GetAuthorizationToken at ${foreign(endpoint)} failed: ${message} (${tally}).`,
+          'Check that the runner can reach the ECR API (proxy settings: HTTPS_PROXY/NO_PROXY), or set AWS_ENDPOINT_URL_ECR to one it can reach (e.g. a VPC endpoint); re-run the job if ECR had server errors.',
+        ),
+      explainsExhausted: false,
+    },
+    { ...DEFAULT_STS_TIMING, ...deps.timing },
+    deps,
+  );
+  return parseAuthorizationData(response.body, deps.mask);
 }
 
 /** base64("AWS:PASSWORD") -> its two parts (split at the first colon). */

@@ -12,12 +12,13 @@
 // </Error><RequestId/></ErrorResponse>, or the same with <Errors> around <Error>, as moto 5.2
 // answers its authorization refusals (botocore reads both).
 import { XMLParser } from 'fast-xml-parser';
+import { callApi, type ApiTiming } from '../net/api-call.js';
 import { dnsSuffix } from './partition.js';
 import { ActionError } from '../base/errors.js';
 import type { Logger } from '../base/logger.js';
 import { bodyExcerpt, foreign } from '../base/untrusted.js';
-import { createHttpClient, type HttpClient, type HttpResponse } from '../net/http.js';
-import { retryAfterMs, sleep, withRetries, type Sleep } from '../net/retry.js';
+import { createHttpClient, type HttpClient } from '../net/http.js';
+import type { Sleep } from '../net/retry.js';
 import type { MaskSecret } from '../oidc/token.js';
 import type { SessionPolicies } from './session-policy.js';
 import { webIdentityForm } from './sts-form.js';
@@ -50,16 +51,8 @@ export interface AssumedRole {
   attempts: number;
 }
 
-export interface StsTiming {
-  /** One request, connect to last byte. */
-  requestTimeoutMs: number;
-  /** No request runs past this many milliseconds after the first began. */
-  deadlineMs: number;
-  /** Total tries, the first included. */
-  attempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-}
+/** The timing of every AWS call (STS's, which ECR and EKS share). */
+export type StsTiming = ApiTiming;
 
 /**
  * STS answers in well under a second; a request that has not finished in 8 s is stalled, and
@@ -148,74 +141,38 @@ export interface StsCall {
  * credentials are masked as soon as they are parsed.
  */
 export async function callSts(call: StsCall, deps: StsCallDeps): Promise<AssumedRole> {
-  const timing = { ...DEFAULT_STS_TIMING, ...deps.timing };
   const http = deps.http ?? ((timeoutMs: number) => createHttpClient(timeoutMs));
-  const started = Date.now();
-  let attempts = 0;
-  try {
-    return await withRetries<AssumedRole>(
-      call.action,
-      async (_n, remaining) => {
-        attempts++;
-        const timeoutMs = Math.max(1, Math.min(timing.requestTimeoutMs, remaining));
-        let answer: HttpResponse;
-        try {
-          const { body, headers } = await call.request();
-          answer = await http(timeoutMs).post(call.endpoint, body, headers, timeoutMs);
-        } catch (error) {
-          return { ok: false, error: new Error(networkMessage(error, timeoutMs)) };
-        }
-        if (answer.status === 200) {
-          return {
-            ok: true,
-            value: { ...parseSuccess(answer.body, deps.mask, call.action), attempts },
-          };
-        }
-        const retryAfter = retryAfterMs(answer.headers['retry-after']);
-        const refusal = parseError(answer.body, answer.status);
-        if (!refusal) {
-          if (answer.status >= 500 || answer.status === 429) {
-            return {
-              ok: false,
-              error: new Error(
-                `STS answered HTTP ${answer.status} (${bodyExcerpt(answer.body, 80)})`,
-              ),
-              retryAfterMs: retryAfter,
-            };
-          }
-          throw new ActionError(
-            `STS answered HTTP ${answer.status} without an STS error (${bodyExcerpt(answer.body)}).`,
-            `Is ${foreign(call.endpoint)} an STS endpoint? Check "sts-endpoint" / AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL, or leave them empty for the regional endpoint.`,
-          );
-        }
-        refusal.attempts = attempts;
-        if (await call.mend?.(refusal)) return { ok: false, error: refusal, retryAfterMs: 0 };
-        if (RETRYABLE_CODES.has(refusal.code) || answer.status >= 500) {
-          return { ok: false, error: refusal, retryAfterMs: retryAfter };
-        }
-        throw refusal;
+  const { response, attempts } = await callApi(
+    {
+      name: call.action,
+      send: async (timeoutMs) => {
+        const { body, headers } = await call.request();
+        return http(timeoutMs).post(call.endpoint, body, headers, timeoutMs);
       },
-      {
-        attempts: timing.attempts,
-        baseDelayMs: timing.baseDelayMs,
-        maxDelayMs: timing.maxDelayMs,
-        deadlineMs: timing.deadlineMs,
-      },
-      deps.logger,
-      deps.wait ?? sleep,
-    );
-  } catch (error) {
-    // STS's own last word (throttling to the end included) is for the explainers.
-    if (error instanceof StsRefusal || error instanceof ActionError) throw error;
-    const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    const message = error instanceof Error ? error.message : String(error);
-    throw new ActionError(
-      `STS ${call.action} at ${foreign(call.endpoint)} failed: ${foreign(message)} (${attempts} attempt${attempts === 1 ? '' : 's'} in ${seconds} s).`,
-      message.startsWith('STS answered HTTP')
-        ? 'STS had server errors: re-run the job; if it persists, check the AWS Health Dashboard for STS in this region, or set "sts-endpoint" to another region\'s endpoint.'
-        : 'Check that the runner can reach the endpoint (proxy settings: HTTPS_PROXY/NO_PROXY), or set "sts-endpoint" to one it can reach (e.g. a VPC endpoint).',
-    );
-  }
+      refusal: (answer) => parseError(answer.body, answer.status),
+      retryableCodes: RETRYABLE_CODES,
+      serverError: (answer) =>
+        `STS answered HTTP ${answer.status} (${bodyExcerpt(answer.body, 80)})`,
+      notThisApi: (answer) =>
+        new ActionError(
+          `STS answered HTTP ${answer.status} without an STS error (${bodyExcerpt(answer.body)}).`,
+          `Is ${foreign(call.endpoint)} an STS endpoint? Check "sts-endpoint" / AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL, or leave them empty for the regional endpoint.`,
+        ),
+      failed: (message, tally) =>
+        new ActionError(
+          `STS ${call.action} at ${foreign(call.endpoint)} failed: ${message} (${tally}).`,
+          message.startsWith('STS answered HTTP')
+            ? 'STS had server errors: re-run the job; if it persists, check the AWS Health Dashboard for STS in this region, or set "sts-endpoint" to another region\'s endpoint.'
+            : 'Check that the runner can reach the endpoint (proxy settings: HTTPS_PROXY/NO_PROXY), or set "sts-endpoint" to one it can reach (e.g. a VPC endpoint).',
+        ),
+      // STS's own last word (throttling to the end included) is for the explainers.
+      explainsExhausted: true,
+      ...(call.mend ? { mend: call.mend } : {}),
+    },
+    { ...DEFAULT_STS_TIMING, ...deps.timing },
+    deps,
+  );
+  return { ...parseSuccess(response.body, deps.mask, call.action), attempts };
 }
 
 /**
@@ -244,14 +201,6 @@ export function assumeRoleWithWebIdentity(
     },
     deps,
   );
-}
-
-function networkMessage(error: unknown, timeoutMs: number): string {
-  const message = error instanceof Error ? error.message || error.name : String(error);
-  if (/^no (complete )?answer from /.test(message)) {
-    return `no answer within ${(timeoutMs / 1000).toFixed(1)} s`;
-  }
-  return `network error: ${foreign(message)}`;
 }
 
 const parser = new XMLParser({

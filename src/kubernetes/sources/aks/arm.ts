@@ -7,7 +7,8 @@ import { ActionError } from '../../../base/errors.js';
 import type { Logger } from '../../../base/logger.js';
 import { bodyExcerpt, foreign } from '../../../base/untrusted.js';
 import { createHttpClient, type HttpResponse } from '../../../net/http.js';
-import { retryAfterMs, sleep, withRetries, type Sleep } from '../../../net/retry.js';
+import { callApi } from '../../../net/api-call.js';
+import type { Sleep } from '../../../net/retry.js';
 import { AKS_SERVER_APP_ID } from './clouds.js';
 import { DEFAULT_AZURE_TIMING, type AzureTiming } from './msal-network.js';
 
@@ -52,6 +53,7 @@ export class ArmRefusal extends Error {
     readonly armMessage: string,
     readonly status: number,
     readonly requestId: string | undefined,
+    public attempts = 1,
   ) {
     super(armMessage ? `${code}: ${armMessage}` : code);
     this.name = 'ArmRefusal';
@@ -96,62 +98,38 @@ export async function listClusterUserCredential(
   request: ClusterCredentialRequest,
   deps: ArmDeps,
 ): Promise<ClusterUserCredential> {
-  const timing = { ...DEFAULT_AZURE_TIMING, ...deps.timing };
   const url = listCredentialUrl(request);
-  const started = Date.now();
-  let attempts = 0;
-  let answer: HttpResponse;
-  try {
-    answer = await withRetries<HttpResponse>(
-      'ARM listClusterUserCredential',
-      async (_n, remaining) => {
-        attempts++;
-        const timeoutMs = Math.max(1, Math.min(timing.requestTimeoutMs, remaining));
-        let response: HttpResponse;
-        try {
-          response = await createHttpClient(timeoutMs).post(
-            url.href,
-            '',
-            {
-              authorization: `Bearer ${request.token}`,
-              accept: 'application/json',
-              'content-type': 'application/json',
-            },
-            timeoutMs,
-          );
-        } catch (error) {
-          const message = error instanceof Error ? error.message || error.name : String(error);
-          return { ok: false, error: new Error(`network error: ${foreign(message)}`) };
-        }
-        if (response.status === 200) return { ok: true, value: response };
-        const refusal = parseArmError(response);
-        if (response.status === 429 || response.status >= 500) {
-          return {
-            ok: false,
-            error: refusal ?? new Error(`ARM answered HTTP ${response.status}`),
-            retryAfterMs: retryAfterMs(response.headers['retry-after']),
-          };
-        }
-        if (refusal) throw refusal;
-        throw new ActionError(
+  const { response: answer } = await callApi(
+    {
+      name: 'ARM listClusterUserCredential',
+      send: (timeoutMs) =>
+        createHttpClient(timeoutMs).post(
+          url.href,
+          '',
+          {
+            authorization: `Bearer ${request.token}`,
+            accept: 'application/json',
+            'content-type': 'application/json',
+          },
+          timeoutMs,
+        ),
+      refusal: parseArmError,
+      serverError: (response) => `ARM answered HTTP ${response.status}`,
+      notThisApi: (response) =>
+        new ActionError(
           `ARM listClusterUserCredential at ${foreign(url.origin)} answered HTTP ${response.status} without an ARM error (${bodyExcerpt(response.body)}).`,
           `Is ${foreign(request.resourceManager)} Azure Resource Manager? Check "azure-resource-manager-endpoint", or leave it empty for the cloud's ("azure-environment").`,
-        );
-      },
-      timing,
-      deps.logger,
-      deps.wait ?? sleep,
-    );
-  } catch (error) {
-    if (error instanceof ActionError) throw error;
-    if (error instanceof ArmRefusal && error.status < 500 && error.status !== 429) throw error;
-    const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    const message = error instanceof Error ? error.message : String(error);
-    throw new ActionError(
-      `ARM listClusterUserCredential at ${foreign(url.origin)} failed: ${foreign(message)} (${attempts} attempt${attempts === 1 ? '' : 's'} in ${seconds} s).`,
-      'Check that the runner can reach Azure Resource Manager (proxy settings: HTTPS_PROXY/NO_PROXY), or set "azure-resource-manager-endpoint" to one it can reach; re-run the job if ARM had server errors.',
-    );
-  }
+        ),
+      failed: (message, tally) =>
+        new ActionError(
+          `ARM listClusterUserCredential at ${foreign(url.origin)} failed: ${message} (${tally}).`,
+          'Check that the runner can reach Azure Resource Manager (proxy settings: HTTPS_PROXY/NO_PROXY), or set "azure-resource-manager-endpoint" to one it can reach; re-run the job if ARM had server errors.',
+        ),
+      explainsExhausted: false,
+    },
+    { ...DEFAULT_AZURE_TIMING, ...deps.timing },
+    deps,
+  );
   return parseCredentialResults(answer.body, request.cluster);
 }
 

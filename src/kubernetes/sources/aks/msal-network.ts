@@ -7,6 +7,7 @@
 // MSAL turns anything its network client throws into a bare `network_error`, so each exchange is
 // recorded here by the correlation id MSAL passes: the Entra client reads why it failed (our
 // words, the attempts) and the raw error body Entra sent (its AADSTS code and description).
+import type { ApiTiming } from '../../../net/api-call.js';
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from '../../../base/logger.js';
@@ -14,16 +15,7 @@ import { bodyExcerpt, foreign } from '../../../base/untrusted.js';
 import { createHttpClient, type HttpResponse } from '../../../net/http.js';
 import { retryAfterMs, sleep, withRetries, type Sleep } from '../../../net/retry.js';
 
-export interface AzureTiming {
-  /** One request, connect to last byte. */
-  requestTimeoutMs: number;
-  /** No request starts past this many milliseconds after the first began. */
-  deadlineMs: number;
-  /** Total tries, the first included. */
-  attempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-}
+export type AzureTiming = ApiTiming;
 
 /** Entra and ARM answer in well under a second; as with STS, a request not done in 8 s is stalled. */
 export const DEFAULT_AZURE_TIMING: AzureTiming = {

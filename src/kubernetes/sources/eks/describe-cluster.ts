@@ -1,10 +1,11 @@
 // EKS DescribeCluster: the cluster's API endpoint and CA, for the kubeconfig. A REST-JSON GET
-// signed with SigV4 (service `eks`) by @smithy/signature-v4, sent over src/http.ts (deadlines,
-// body bound, proxies), retried as STS is on throttling, 5xx and network errors.
+// signed with SigV4 (service `eks`) by @smithy/signature-v4, sent over net/http.ts (deadlines,
+// body bound, proxies), retried as every AWS call is (aws/api-call.ts).
 import { ActionError } from '../../../base/errors.js';
 import { createHttpClient, type HttpResponse } from '../../../net/http.js';
 import type { Logger } from '../../../base/logger.js';
 import { foreign, bodyExcerpt } from '../../../base/untrusted.js';
+import { callApi } from '../../../net/api-call.js';
 import {
   DEFAULT_STS_TIMING,
   dnsSuffix,
@@ -12,7 +13,7 @@ import {
   type StsTiming,
 } from '../../../aws/sts.js';
 import { sigV4Signer } from '../../../aws/sigv4.js';
-import { retryAfterMs, sleep, withRetries, type Sleep } from '../../../net/retry.js';
+import type { Sleep } from '../../../net/retry.js';
 
 export interface DescribeClusterRequest {
   cluster: string;
@@ -40,6 +41,7 @@ export class EksRefusal extends Error {
     readonly eksMessage: string,
     readonly status: number,
     readonly requestId: string | undefined,
+    public attempts = 1,
   ) {
     super(eksMessage ? `${code}: ${eksMessage}` : code);
     this.name = 'EksRefusal';
@@ -83,66 +85,34 @@ export async function describeCluster(
   request: DescribeClusterRequest,
   deps: DescribeClusterDeps,
 ): Promise<DescribedCluster> {
-  const timing = { ...DEFAULT_STS_TIMING, ...deps.timing };
   const endpoint = eksEndpointUrl(request.region, request.partition, request.endpoint);
   const url = describeClusterUrl(endpoint, request.cluster);
-  const started = Date.now();
-  let attempts = 0;
-  let answer: HttpResponse;
-  try {
-    answer = await withRetries<HttpResponse>(
-      'EKS DescribeCluster',
-      async (_n, remaining) => {
-        attempts++;
-        const timeoutMs = Math.max(1, Math.min(timing.requestTimeoutMs, remaining));
-        let response: HttpResponse;
-        try {
-          // Signed per attempt: X-Amz-Date must be fresh.
-          const headers = await signedHeaders(url, request, deps.now?.() ?? new Date());
-          response = await createHttpClient(timeoutMs).get(url.href, headers, timeoutMs);
-        } catch (error) {
-          const message = error instanceof Error ? error.message || error.name : String(error);
-          return { ok: false, error: new Error(`network error: ${foreign(message)}`) };
-        }
-        if (response.status === 200) return { ok: true, value: response };
-        const refusal = parseEksError(response);
-        if (
-          response.status >= 500 ||
-          response.status === 429 ||
-          (refusal && RETRYABLE_CODES.has(refusal.code))
-        ) {
-          return {
-            ok: false,
-            error: refusal ?? new Error(`EKS answered HTTP ${response.status}`),
-            retryAfterMs: retryAfterMs(response.headers['retry-after']),
-          };
-        }
-        if (refusal) throw refusal;
-        throw new ActionError(
-          `EKS DescribeCluster at ${foreign(url.href)} answered HTTP ${response.status} without an EKS error (${bodyExcerpt(response.body)}).`,
+  const { response } = await callApi(
+    {
+      name: 'EKS DescribeCluster',
+      send: async (timeoutMs) => {
+        const headers = await signedHeaders(url, request, deps.now?.() ?? new Date());
+        return createHttpClient(timeoutMs).get(url.href, headers, timeoutMs);
+      },
+      refusal: parseEksError,
+      retryableCodes: RETRYABLE_CODES,
+      serverError: (answer) => `EKS answered HTTP ${answer.status}`,
+      notThisApi: (answer) =>
+        new ActionError(
+          `EKS DescribeCluster at ${foreign(url.href)} answered HTTP ${answer.status} without an EKS error (${bodyExcerpt(answer.body)}).`,
           `Is ${foreign(endpoint)} the EKS API? Check "eks-endpoint" / AWS_ENDPOINT_URL_EKS, or leave both empty for the regional endpoint.`,
-        );
-      },
-      {
-        attempts: timing.attempts,
-        baseDelayMs: timing.baseDelayMs,
-        maxDelayMs: timing.maxDelayMs,
-        deadlineMs: timing.deadlineMs,
-      },
-      deps.logger,
-      deps.wait ?? sleep,
-    );
-  } catch (error) {
-    if (error instanceof ActionError) throw error;
-    if (error instanceof EksRefusal && !RETRYABLE_CODES.has(error.code)) throw error;
-    const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    const message = error instanceof Error ? error.message : String(error);
-    throw new ActionError(
-      `EKS DescribeCluster at ${foreign(endpoint)} failed: ${foreign(message)} (${attempts} attempt${attempts === 1 ? '' : 's'} in ${seconds} s).`,
-      'Check that the runner can reach the EKS API (proxy settings: HTTPS_PROXY/NO_PROXY), or set "eks-endpoint" to one it can reach (e.g. a VPC endpoint); re-run the job if EKS had server errors.',
-    );
-  }
-  return parseCluster(answer.body, request.cluster);
+        ),
+      failed: (message, tally) =>
+        new ActionError(
+          `EKS DescribeCluster at ${foreign(endpoint)} failed: ${message} (${tally}).`,
+          'Check that the runner can reach the EKS API (proxy settings: HTTPS_PROXY/NO_PROXY), or set "eks-endpoint" to one it can reach (e.g. a VPC endpoint); re-run the job if EKS had server errors.',
+        ),
+      explainsExhausted: false,
+    },
+    { ...DEFAULT_STS_TIMING, ...deps.timing },
+    deps,
+  );
+  return parseCluster(response.body, request.cluster);
 }
 
 /** The SigV4 headers (Authorization, X-Amz-Date, X-Amz-Security-Token) of the GET. */

@@ -6,20 +6,13 @@ import { ActionError } from '../../../base/errors.js';
 import type { Logger } from '../../../base/logger.js';
 import { bodyExcerpt, foreign } from '../../../base/untrusted.js';
 import { createHttpClient, type HttpResponse } from '../../../net/http.js';
-import { retryAfterMs, sleep, withRetries, type Sleep } from '../../../net/retry.js';
+import { callApi, type ApiTiming } from '../../../net/api-call.js';
+import type { Sleep } from '../../../net/retry.js';
 
 export type GoogleService = 'sts' | 'iamcredentials' | 'container';
 
 /** How long Google may take: the step's defaults, and the credential plugin's shorter ones. */
-export interface GoogleTiming {
-  attempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-  /** All attempts of one call end by then. */
-  deadlineMs: number;
-  /** One attempt, start to last byte. */
-  requestTimeoutMs: number;
-}
+export type GoogleTiming = ApiTiming;
 
 export const DEFAULT_GOOGLE_TIMING: GoogleTiming = {
   attempts: 4,
@@ -55,6 +48,7 @@ export class GoogleRefusal extends Error {
     readonly description: string,
     /** APIs: the ErrorInfo reason (IAM_PERMISSION_DENIED...), escaped. */
     readonly reason: string | undefined,
+    public attempts = 1,
   ) {
     super(description ? `${code}: ${description}` : code);
     this.name = 'GoogleRefusal';
@@ -80,57 +74,33 @@ export interface GoogleRequest {
 
 /** Sends `request` until Google answers 200 (the parsed JSON) or refuses (a GoogleRefusal). */
 export async function callGoogle(request: GoogleRequest, deps: GoogleDeps): Promise<unknown> {
-  const timing = { ...DEFAULT_GOOGLE_TIMING, ...deps.timing };
   const origin = new URL(request.url).origin;
-  const started = Date.now();
-  let attempts = 0;
-  let answer: HttpResponse;
-  try {
-    answer = await withRetries<HttpResponse>(
-      request.what,
-      async (_n, remaining) => {
-        attempts++;
-        const timeoutMs = Math.max(1, Math.min(timing.requestTimeoutMs, remaining));
+  const { response: answer } = await callApi(
+    {
+      name: request.what,
+      send: (timeoutMs) => {
         const http = createHttpClient(timeoutMs);
-        let response: HttpResponse;
-        try {
-          response =
-            request.method === 'GET'
-              ? await http.get(request.url, request.headers, timeoutMs)
-              : await http.post(request.url, request.body ?? '', request.headers, timeoutMs);
-        } catch (error) {
-          const message = error instanceof Error ? error.message || error.name : String(error);
-          return { ok: false, error: new Error(`network error: ${foreign(message)}`) };
-        }
-        if (response.status === 200) return { ok: true, value: response };
-        const refusal = parseGoogleError(request.service, response);
-        if (response.status >= 500 || response.status === 429) {
-          return {
-            ok: false,
-            error: refusal ?? new Error(`HTTP ${response.status}`),
-            retryAfterMs: retryAfterMs(response.headers['retry-after']),
-          };
-        }
-        if (refusal) throw refusal;
-        throw new ActionError(
+        return request.method === 'GET'
+          ? http.get(request.url, request.headers, timeoutMs)
+          : http.post(request.url, request.body ?? '', request.headers, timeoutMs);
+      },
+      refusal: (response) => parseGoogleError(request.service, response),
+      serverError: (response) => `HTTP ${response.status}`,
+      notThisApi: (response) =>
+        new ActionError(
           `${request.what} at ${foreign(origin)} answered HTTP ${response.status} without a Google error (${bodyExcerpt(response.body)}).`,
           `Is ${foreign(origin)} Google's API? Check ${request.variable}, or unset it for Google's own endpoint.`,
-        );
-      },
-      timing,
-      deps.logger,
-      deps.wait ?? sleep,
-    );
-  } catch (error) {
-    if (error instanceof ActionError) throw error;
-    if (error instanceof GoogleRefusal && error.status < 500 && error.status !== 429) throw error;
-    const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    const message = error instanceof Error ? error.message : String(error);
-    throw new ActionError(
-      `${request.what} at ${foreign(origin)} failed: ${foreign(message)} (${attempts} attempt${attempts === 1 ? '' : 's'} in ${seconds} s).`,
-      `Check that the runner can reach ${foreign(origin)} (proxy settings: HTTPS_PROXY/NO_PROXY; ${request.variable} points elsewhere); re-run the job if Google had server errors.`,
-    );
-  }
+        ),
+      failed: (message, tally) =>
+        new ActionError(
+          `${request.what} at ${foreign(origin)} failed: ${message} (${tally}).`,
+          `Check that the runner can reach ${foreign(origin)} (proxy settings: HTTPS_PROXY/NO_PROXY; ${request.variable} points elsewhere); re-run the job if Google had server errors.`,
+        ),
+      explainsExhausted: false,
+    },
+    { ...DEFAULT_GOOGLE_TIMING, ...deps.timing },
+    deps,
+  );
   try {
     return JSON.parse(answer.body) as unknown;
   } catch {

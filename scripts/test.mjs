@@ -19,7 +19,7 @@ const bin = (name) => join(root, 'node_modules', '.bin', name);
 const PROJECT_TEMP_PREFIXES = [
   'oidc-deploy-', // runner dirs (-e2e-), credential dirs, -dockerconfig-, -fakedocker-, -demo-...
   'kubectl-home-',
-  'kube-apiserver-tls-',
+  'fixture-tls-', // fixtures/tls.ts
   'oci-registry-tls-',
   'kube-loopback-',
   'proxy-tls-',

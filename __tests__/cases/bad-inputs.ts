@@ -428,6 +428,11 @@ export const BAD_INPUTS: BadInputCase[] = [
     names: 'images',
   },
   {
+    title: 'manifests with CONTAINER=IMAGE lines and no workloads',
+    inputs: { kubeconfig: KUBECONFIG, manifests: 'deploy/', images: 'web=ghcr.io/org/app:2' },
+    names: 'images',
+  },
+  {
     title: 'workloads with only bare images',
     inputs: { kubeconfig: KUBECONFIG, manifests: 'deploy/', workloads: 'web', images: 'app:2' },
     names: 'workloads',
@@ -757,6 +762,11 @@ export const BAD_INPUTS: BadInputCase[] = [
   {
     title: 'service-account not a service account e-mail',
     inputs: gke({ 'service-account': 'alice@example.com' }),
+    names: 'service-account',
+  },
+  {
+    title: "service-account as the account's numeric unique ID",
+    inputs: gke({ 'service-account': '112233445566778899001' }),
     names: 'service-account',
   },
   {

@@ -116,4 +116,22 @@ describe('claims', () => {
       trickler.close();
     }
   });
+
+  it('fetches keys only over https, or plain http on loopback', async () => {
+    let origin = '';
+    const keys = createServer((req, res) => {
+      // A discovery document that sends the keys to plain http on another host.
+      res.end(JSON.stringify({ issuer: origin, jwks_uri: 'http://keys.example/jwks.json' }));
+    });
+    await new Promise<void>((resolve) => keys.listen(0, '127.0.0.1', resolve));
+    origin = `http://127.0.0.1:${(keys.address() as AddressInfo).port}`;
+    try {
+      const token = await issuer.mint({ iss: origin });
+      await expect(verifyIdToken(token, decodeClaims(token), undefined)).rejects.toThrow(
+        'verify-token: the JWKS is at http://keys.example/jwks.json, which is not an https:// URL (plain http is accepted only for a loopback address).',
+      );
+    } finally {
+      keys.close();
+    }
+  });
 });

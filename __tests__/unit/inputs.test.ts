@@ -435,13 +435,16 @@ describe('manifests, force-conflicts and dry-run', () => {
   it.each<[string, Record<string, string>]>([
     ['manifests alone', { manifests: 'deploy/' }],
     ['manifests with a bare image', { manifests: 'deploy/', images: 'app:2' }],
-    ['manifests with CONTAINER=IMAGE (no workloads)', { manifests: 'deploy/', images: 'web=a' }],
     ['manifests and workloads', { manifests: 'd/', workloads: 'web', images: 'web=a\napp:2' }],
   ])('accepts %s', (_title, extra) => {
     expect(kube(extra).mode).toBe('kubernetes');
   });
 
   it.each<[Record<string, string>, string]>([
+    [
+      { manifests: 'deploy/', images: 'web=a' },
+      'Input "images" has CONTAINER=IMAGE lines, which set images on "workloads", but "workloads" was not given.',
+    ],
     [
       { images: 'ghcr.io/org/app:2' },
       'Input "images" has a bare image reference ("ghcr.io/org/app:2"), which replaces images in "manifests", but "manifests" was not given.',

@@ -30,12 +30,27 @@ export function cleanUp(io: PostIo): void {
       );
     }
   }
-  restoreDockerConfig(io);
-  restoreVariables(io);
-  if (io.getState(STATE.awsExported) === 'true') {
-    // Later post steps (and the rest of this job's post phase) must not find live credentials.
-    for (const name of AWS_VARIABLES) io.exportVariable(name, '');
-    io.info('Cleared the exported AWS credentials');
+  const parts: Array<[string, () => void]> = [
+    ['restore DOCKER_CONFIG', () => restoreDockerConfig(io)],
+    ['restore the aws profile variables', () => restoreVariables(io)],
+    [
+      'clear the exported AWS credentials',
+      () => {
+        if (io.getState(STATE.awsExported) !== 'true') return;
+        // Later post steps (and the rest of this job's post phase) must not find live credentials.
+        for (const name of AWS_VARIABLES) io.exportVariable(name, '');
+        io.info('Cleared the exported AWS credentials');
+      },
+    ],
+  ];
+  for (const [what, part] of parts) {
+    try {
+      part();
+    } catch (error) {
+      io.warning(
+        `Could not ${what}: ${foreign(error instanceof Error ? error.message : String(error))}`,
+      );
+    }
   }
 }
 

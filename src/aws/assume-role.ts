@@ -1,6 +1,7 @@
 // The role assumed with the job's ID token: aws mode's whole work, and the EKS source's first.
 import type { Logger } from '../base/logger.js';
 import { foreign } from '../base/untrusted.js';
+import { accountOfArn } from './account-ids.js';
 import type { Claims } from '../oidc/claims.js';
 import type { MaskSecret } from '../oidc/token.js';
 import { explainRefusal } from './explain.js';
@@ -63,7 +64,7 @@ export function awsSession(
   deps: Pick<AssumeDeps, 'logger' | 'mask'>,
 ): AwsSession {
   // The account is the 5th field of arn:PARTITION:sts::ACCOUNT:assumed-role/ROLE/SESSION.
-  const accountId = assumed.assumedRoleArn.split(':')[4] || role.accountId;
+  const accountId = accountOfArn(assumed.assumedRoleArn) ?? role.accountId;
   if (role.maskAccountId && accountId !== role.accountId) deps.mask(accountId);
   // Both from STS's answer: foreign text (an ARN with a line break must stay one line).
   deps.logger.info(

@@ -140,7 +140,7 @@ export function explainAssumeRoleRefusal(refusal: StsRefusal, context: ChainCont
     case 'RegionDisabledException':
       return new ActionError(
         `Input "aws-region": STS is not activated in ${foreign(context.region)} for this account (${said}).`,
-        'Activate the region\'s STS endpoint in IAM (Account settings, Security Token Service), or set "sts-endpoint" to the endpoint of a region where it is active.',
+        'Activate the region\'s STS endpoint in IAM (Account settings, Security Token Service), or use a region where it is active: its endpoint in "sts-endpoint" and the region in "aws-region" (AssumeRole is signed for "aws-region").',
       );
     case 'Throttling':
     case 'ThrottlingException':

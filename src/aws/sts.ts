@@ -162,7 +162,7 @@ export async function callSts(call: StsCall, deps: StsCallDeps): Promise<Assumed
         new ActionError(
           `STS ${call.action} at ${foreign(call.endpoint)} failed: ${message} (${tally}).`,
           message.startsWith('STS answered HTTP')
-            ? 'STS had server errors: re-run the job; if it persists, check the AWS Health Dashboard for STS in this region, or set "sts-endpoint" to another region\'s endpoint.'
+            ? 'STS had server errors: re-run the job; if it persists, check the AWS Health Dashboard for STS in this region, or use another region (its endpoint in "sts-endpoint"; with role-chaining also the region in "aws-region", which the request is signed for).'
             : 'Check that the runner can reach the endpoint (proxy settings: HTTPS_PROXY/NO_PROXY), or set "sts-endpoint" to one it can reach (e.g. a VPC endpoint).',
         ),
       // STS's own last word (throttling to the end included) is for the explainers.

@@ -46,7 +46,7 @@ export interface ApiCall<R extends ApiRefusal> {
    * the caller's to explain; otherwise it becomes `failed`.
    */
   explainsExhausted: boolean;
-  /** Mends the request after a refusal (a fresh ID token): true retries at once. */
+  /** Mends the request after a refusal (a fresh ID token): true sends it again as the next attempt. */
   mend?(refusal: R): Promise<boolean>;
 }
 

@@ -7,6 +7,7 @@ import {
 } from 'jose';
 import { ActionError } from '../base/errors.js';
 import { createHttpClient, type HttpClient } from '../net/http.js';
+import { isLoopbackHost } from '../net/loopback.js';
 import { foreign, bodyExcerpt } from '../base/untrusted.js';
 
 /** Discovery and JWKS: a silent socket ends after 10 s, each document is complete within 10 s. */
@@ -134,6 +135,24 @@ function verificationReason(error: unknown, audience: string | undefined): strin
 }
 
 async function getJson<T>(http: HttpClient, url: string, what: string): Promise<T> {
+  // The keys decide what verifies: over plain http to another host, anyone on the path picks them.
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (
+    !parsed ||
+    !(
+      parsed.protocol === 'https:' ||
+      (parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname))
+    )
+  ) {
+    throw new ActionError(
+      `verify-token: the ${what} is at ${foreign(url)}, which is not an https:// URL (plain http is accepted only for a loopback address).`,
+    );
+  }
   let status: number;
   let body: string;
   try {

@@ -97,7 +97,7 @@ export async function loginToRegistries(
     }));
     if (code === 0) {
       deps.logger.info(
-        `Logged in to ${host} as ${username} with docker login, in ${configFile} (DOCKER_CONFIG for the next steps)`,
+        `Logged in to ${host} as ${foreign(username, 64)} with docker login, in ${configFile} (DOCKER_CONFIG for the next steps)`,
       );
       logins.push({ host, via: 'docker', dockerConfig });
     } else {

@@ -126,6 +126,39 @@ describe('KubeClient', () => {
     expect(logger.lines.join('\n')).toContain('requested a new one');
   });
 
+  it('a 401 that answers a token another request renewed since: retried with the new one, not renewed again', async () => {
+    const expired = Math.floor(Date.now() / 1000) - 10;
+    const fresh = fakeToken(exp);
+    // The old token is refused: at once on /fast, 300 ms late on /slow (after /fast's renewal).
+    server = await startLoopback((req, res) => {
+      if (req.headers.authorization === `Bearer ${fresh}`) return sendJson(res, 200, { ok: 1 });
+      const refuse = () => sendJson(res, 401, status(401, 'Unauthorized', 'Unauthorized'));
+      if (req.path === '/slow') setTimeout(refuse, 300);
+      else refuse();
+    });
+    let renewals = 0;
+    const c = new KubeClient({
+      target: {
+        server: server.url,
+        certificateAuthorityData: server.caData,
+        insecureSkipTlsVerify: false,
+        tlsServerName: undefined,
+      },
+      token: fakeToken(expired),
+      tokenExp: expired,
+      renewToken: () => {
+        renewals++;
+        return Promise.resolve({ token: fresh, exp });
+      },
+      logger: recordingLogger(),
+    });
+    const slow = c.get('/slow');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await expect(c.get('/fast')).resolves.toEqual({ ok: 1 });
+    await expect(slow).resolves.toEqual({ ok: 1 });
+    expect(renewals).toBe(1);
+  });
+
   it('refuses a plain-http server: the token only travels over TLS', () => {
     expect(
       () =>

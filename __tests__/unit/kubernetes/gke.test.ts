@@ -23,6 +23,7 @@ import { decodeClaims } from '../../../src/oidc/claims.js';
 import {
   containerPermissionDenied,
   iamPermissionDenied,
+  serviceDisabled,
   notFound,
   startGoogleFixture,
   STS_ERRORS,
@@ -295,6 +296,12 @@ describe('explanations', () => {
       /assertion\.repository_owner == 'org'[\s\S]*--attribute-condition='assertion\.repository_id == '\\''89012345'\\'''/,
     ],
     [
+      'invalid_request: google.subject too long (the code Google uses for it is not confirmed)',
+      stsError('invalid_request', STS_ERRORS.subjectTooLong),
+      /did not accept the ID token/,
+      /over 127 bytes[\s\S]*--attribute-mapping=/,
+    ],
+    [
       'invalid_grant: audience',
       stsError('invalid_grant', STS_ERRORS.audience('https://github.com/org')),
       /did not accept the ID token/,
@@ -360,6 +367,37 @@ describe('explanations', () => {
     expect(error.hint).toContain(`--role=roles/iam.workloadIdentityUser --member='${subject}'`);
     expect(error.hint).not.toContain('principalSet://');
     expect(error.hint).not.toContain('Or to this exact subject');
+  });
+
+  it('SERVICE_DISABLED: the API to enable, in the project Google names', () => {
+    const iam = explainImpersonationRefusal(
+      refusalOf(
+        'iamcredentials',
+        403,
+        serviceDisabled(
+          'IAM Service Account Credentials API',
+          'iamcredentials.googleapis.com',
+          '555566667777',
+        ),
+      ),
+      context(),
+    );
+    expect(iam.message).toMatch(/^Google's iamcredentials\.googleapis\.com is not enabled/);
+    expect(iam.hint).toBe(
+      'Enable it (a minute or two to take effect): gcloud services enable iamcredentials.googleapis.com --project=555566667777',
+    );
+    expect(iam.hint).not.toContain('workloadIdentityUser');
+    const container = explainGetClusterRefusal(
+      refusalOf(
+        'container',
+        403,
+        serviceDisabled('Kubernetes Engine API', 'container.googleapis.com', 'my-project'),
+      ),
+      context(),
+    );
+    expect(container.hint).toBe(
+      'Enable it (a minute or two to take effect): gcloud services enable container.googleapis.com --project=my-project',
+    );
   });
 
   it('clusters.get: 403 for the account or the principal set, 404, others', () => {

@@ -157,6 +157,7 @@ export class KubeClient {
     const connection = await this.connection;
     for (let attempt = 1; ; attempt++) {
       if (signal.aborted) return 'stopped';
+      const sentWith = this.token;
       let response: ClusterResponse;
       try {
         response = await connection.open(this.request('GET', path, fullQuery, undefined, signal), {
@@ -167,8 +168,9 @@ export class KubeClient {
         throw this.networkError('GET', path, error);
       }
       if (response.statusCode !== 200) {
-        const error = await this.failure('GET', path, response);
-        if (attempt === 1 && (await this.renewOn(error))) continue;
+        const error = await this.failure('GET', path, response, signal);
+        if (signal.aborted) return 'stopped';
+        if (attempt === 1 && (await this.renewOn(error, sentWith))) continue;
         throw error;
       }
       return readEvents(response, onEvent, signal, streamMs, (why, code) =>
@@ -236,6 +238,7 @@ export class KubeClient {
       const left = deadline - this.now();
       if (this.closed) throw this.networkError(verb, path, new Error('the client was closed'));
       let response: { statusCode: number; headers: Record<string, string>; body: Buffer };
+      const sentWith = this.token;
       try {
         if (left <= 0) {
           throw networkError(
@@ -272,7 +275,7 @@ export class KubeClient {
         this.options.impersonation,
       );
       // Once per request: a fresh token that is refused too is the answer.
-      if (!renewed && (await this.renewOn(error))) {
+      if (!renewed && (await this.renewOn(error, sentWith))) {
         renewed = true;
         continue;
       }
@@ -307,10 +310,12 @@ export class KubeClient {
   /**
    * On a 401 with a token that is expired or about to be, fetches a new one and says so.
    * GitHub's tokens live 5 minutes, and a rollout can take longer. Concurrent waits share
-   * one renewal. Returns whether the request should be retried.
+   * one renewal; a request refused with a token another request has renewed since is retried with
+   * the new one. Returns whether the request should be retried.
    */
-  private async renewOn(error: KubeApiError): Promise<boolean> {
+  private async renewOn(error: KubeApiError, sentWith: string): Promise<boolean> {
     if (error.statusCode !== 401 || !this.options.renewToken) return false;
+    if (this.token !== sentWith) return true;
     const left = this.tokenExp - this.now() / 1000;
     if (left > RENEW_MARGIN_S) return false;
     if (!this.renewing) {
@@ -333,13 +338,21 @@ export class KubeClient {
     return true;
   }
 
-  /** The Status of a refused watch: its body, bounded and within the request deadline. */
+  /**
+   * The Status of a refused watch: its body, bounded, within the request deadline, and no longer
+   * than the wait (`signal`: a wait abandoned at its timeout stops reading a trickling body).
+   */
   private async failure(
     verb: string,
     path: string,
     response: ClusterResponse,
+    signal: AbortSignal,
   ): Promise<KubeApiError> {
-    const text = await readLimited(response, 1024 * 1024, this.requestTimeoutMs());
+    const stop = () => response.destroy();
+    signal.addEventListener('abort', stop, { once: true });
+    const text = await readLimited(response, 1024 * 1024, this.requestTimeoutMs()).finally(() =>
+      signal.removeEventListener('abort', stop),
+    );
     return new KubeApiError(
       verb,
       path,

@@ -73,17 +73,17 @@ export function explainApplyError(
   context: ApplyErrorContext,
 ): unknown {
   if (!(error instanceof KubeApiError)) {
-    return explainApiError(error, `${doing} ${object.display}`, {
+    return explainApiError(error, `${doing} ${foreign(object.display, 300)}`, {
       namespace: context.namespace,
       kinds: [],
       explanations: context.explanations,
     });
   }
-  const what = `${object.display} from ${origin(object.manifest)}`;
+  const what = `${foreign(object.display, 300)} from ${origin(object.manifest)}`;
   const serverText = (text: string) => foreign(redact(text, object), 2000);
   const message = error.status?.message ?? error.message;
   if (error.statusCode === 401) {
-    return explainApiError(error, `${doing} ${object.display}`, {
+    return explainApiError(error, `${doing} ${foreign(object.display, 300)}`, {
       namespace: context.namespace,
       kinds: [],
       explanations: context.explanations,
@@ -173,7 +173,7 @@ function explainForbiddenApply(
     : 'at the cluster scope';
   const why =
     verb === 'create'
-      ? ` ${object.display} did not exist, and the API server authorizes a server-side apply that creates an object as "create" as well as "patch".`
+      ? ` ${foreign(object.display, 300)} did not exist, and the API server authorizes a server-side apply that creates an object as "create" as well as "patch".`
       : '';
   const action = `${doing} ${what}`;
   const detail = `${user === undefined ? "the token's user" : `user "${foreign(user, 200)}"`} may not ${foreign(verb, 60)} ${foreign(resource, 200)} ${where}.${why}`;

@@ -157,3 +157,15 @@ export function defineSource<S>(spec: SourceSpec<S>): ClusterSource {
     },
   };
 }
+
+/** A token this close to its end is not handed out as valid: kubectl asks again sooner. */
+const EXPIRY_MARGIN_MS = 60_000;
+
+/**
+ * The expiry a plugin hands a token out with: a minute before its end (a fifth of a short
+ * life), so client-go, which reuses the credential until that instant, never sends it late.
+ */
+export function handOutUntil(expiresAtMs: number, mintedAtMs: number): Date {
+  const margin = Math.min(EXPIRY_MARGIN_MS, (expiresAtMs - mintedAtMs) / 5);
+  return new Date(Math.max(mintedAtMs + 1000, expiresAtMs - margin));
+}

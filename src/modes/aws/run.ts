@@ -4,7 +4,7 @@
 // then) written as the inputs ask: a profile in private copies of the AWS files, an ECR login in a
 // private Docker config, the AWS_* variables, the outputs.
 import { readFileSync } from 'node:fs';
-import { checkAllowedAccount } from '../../aws/account-ids.js';
+import { accountOfArn, checkAllowedAccount } from '../../aws/account-ids.js';
 import { assumeRole, awsSession, type AwsSession } from '../../aws/assume-role.js';
 import { assumeChained, chainSourceCredentials } from '../../aws/chain.js';
 import type { EcrLogin } from '../../aws/ecr.js';
@@ -105,8 +105,9 @@ async function runAws(
     ? await withoutSpecialCharacters(assumeOnce, { logger: ctx.logger })
     : await assumeOnce();
   const session = awsSession(settings, assumed, ctx);
-  // Nothing is exported, written or output before this.
-  checkAllowedAccount(settings.allowedAccountIds, session.accountId);
+  // Nothing is exported, written or output before this. The account is STS's answer's, never
+  // the input's (an ARN without a 12-digit account is refused).
+  checkAllowedAccount(settings.allowedAccountIds, accountOfArn(session.assumedRoleArn));
   const profile = settings.profile ? writeProfile(settings, session, ctx) : report();
   const ecr = settings.ecrLogin ? await ecrLogin(settings, session, ctx) : report();
   return joinReports(
@@ -254,7 +255,18 @@ async function ecrLogin(
     ],
     exports: [['DOCKER_CONFIG', dockerConfig]],
     rows: [
-      ['ECR', registries.map((r) => `${md(r.host)} (${md(r.via)})`).join(', ') || 'no registry'],
+      [
+        'ECR',
+        registries
+          .map((r) => {
+            // The registry host starts with the account id, masked like the other rows.
+            const host = session.maskAccountId
+              ? r.host.split(session.accountId).join('***')
+              : r.host;
+            return `${md(host)} (${md(r.via)})`;
+          })
+          .join(', ') || 'no registry',
+      ],
     ],
   });
 }

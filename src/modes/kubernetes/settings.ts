@@ -183,7 +183,14 @@ function checkDeployInputs(given: DeployInputs): void {
       'Add one "container=image" line per container to update (or "*=image" for all).',
     );
   }
-  if (images.length > 0 && workloads.length === 0 && manifests.length === 0) {
+  if (images.length > 0 && workloads.length === 0 && manifests.length > 0) {
+    // Applied objects take images from bare references only: these lines would set nothing.
+    throw new ActionError(
+      'Input "images" has CONTAINER=IMAGE lines, which set images on "workloads", but "workloads" was not given.',
+      'To change the image in "manifests", give a bare image reference (e.g. ghcr.io/org/app@sha256:...), which replaces every image of that repository; or list the workloads to set it on.',
+    );
+  }
+  if (images.length > 0 && workloads.length === 0) {
     throw new ActionError(
       'Input "images" was given without "workloads" or "manifests".',
       'Add the workloads to update, one per line, e.g. deployment/web, or the manifests to apply.',

@@ -5,7 +5,7 @@
 // account's token read from ARM again.
 import { ActionError } from '../../../base/errors.js';
 import { decodeClaims } from '../../../oidc/claims.js';
-import type { MintRequest } from '../contract.js';
+import { handOutUntil, type MintRequest } from '../contract.js';
 import { ArmRefusal, listClusterUserCredential } from './arm.js';
 import { clusterScope } from './clouds.js';
 import { createEntraClient, EntraRefusal } from './entra.js';
@@ -30,6 +30,7 @@ export async function mint({
   renewIdToken,
 }: MintRequest): Promise<{ token: string; expiresAt: Date }> {
   const plugin = readPluginEnv(env);
+  const started = Date.now();
   const client = createEntraClient({
     authorityHost: plugin.authorityHost,
     customAuthority: plugin.customAuthority,
@@ -61,7 +62,7 @@ export async function mint({
     logger.info(
       `made an Entra token for AKS cluster ${plugin.cluster}${typeof oid === 'string' ? ` as object id ${oid}` : ''}`,
     );
-    return { token: made.token, expiresAt: made.expiresAt };
+    return { token: made.token, expiresAt: handOutUntil(made.expiresAt.getTime(), started) };
   }
 
   const { local } = plugin;

@@ -1,6 +1,6 @@
 // EKS DescribeCluster: the cluster's API endpoint and CA, for the kubeconfig. A REST-JSON GET
 // signed with SigV4 (service `eks`) by @smithy/signature-v4, sent over net/http.ts (deadlines,
-// body bound, proxies), retried as every AWS call is (aws/api-call.ts).
+// body bound, proxies), retried as every cloud API call is (net/api-call.ts).
 import { ActionError } from '../../../base/errors.js';
 import { createHttpClient, type HttpResponse } from '../../../net/http.js';
 import type { Logger } from '../../../base/logger.js';

@@ -94,6 +94,14 @@ export function explainStsRefusal(refusal: GoogleRefusal, context: IdentityConte
         ].join('\n'),
       );
     case 'invalid_request':
+      // Whether the subject-size refusal is invalid_request or invalid_grant is not confirmed:
+      // it gets its hint under either.
+      if (refusal.description.toLowerCase().includes('google.subject')) {
+        return new ActionError(
+          `Google STS did not accept the ID token for provider ${name} (${said}).`,
+          subjectTooLongHint(claims, update).join('\n'),
+        );
+      }
       return new ActionError(
         `Google STS refused the exchange for provider ${name} as invalid (${said}).`,
         `Check "workload-identity-provider": projects/NUMBER/locations/global/workloadIdentityPools/POOL/providers/PROVIDER (${describe} --format="value(name)" prints it).`,
@@ -153,12 +161,7 @@ function invalidGrantHint(
   if (text.includes('issuer in id token') || text.includes('does not match the expected ones'))
     return issuer;
   if (text.includes('connecting') || text.includes('issuer')) return reachable;
-  if (text.includes('google.subject')) {
-    return [
-      `The mapped google.subject is over 127 bytes (this token's sub has ${Buffer.byteLength(claims.sub)}). Map a shorter one, e.g.:`,
-      `  ${update} --attribute-mapping=${quoted("google.subject=assertion.repository + ':' + assertion.ref,attribute.repository=assertion.repository")}`,
-    ];
-  }
+  if (text.includes('google.subject')) return subjectTooLongHint(claims, update);
   return [
     'Google checks, in this order:',
     ...issuer.map((line) => `- ${line}`),
@@ -168,6 +171,31 @@ function invalidGrantHint(
   ];
 }
 
+function subjectTooLongHint(claims: Claims, update: string): string[] {
+  return [
+    `The mapped google.subject is over 127 bytes (this token's sub has ${Buffer.byteLength(claims.sub)}). Map a shorter one, e.g.:`,
+    `  ${update} --attribute-mapping=${quoted("google.subject=assertion.repository + ':' + assertion.ref,attribute.repository=assertion.repository")}`,
+  ];
+}
+
+/**
+ * A 403 whose ErrorInfo reason is SERVICE_DISABLED: the API is off in the project Google names
+ * ("... has not been used in project N before or it is disabled"), else `project`.
+ */
+function serviceDisabled(
+  refusal: GoogleRefusal,
+  said: string,
+  api: string,
+  project: string,
+): ActionError | undefined {
+  if (refusal.reason !== 'SERVICE_DISABLED') return undefined;
+  const named = /\bproject (\d+|[a-z][-a-z0-9]{4,28}[a-z0-9])\b/.exec(refusal.description)?.[1];
+  return new ActionError(
+    `Google's ${api} is not enabled in the project (${said}).`,
+    `Enable it (a minute or two to take effect): gcloud services enable ${api} --project=${foreign(named ?? project)}`,
+  );
+}
+
 /** generateAccessToken refused: the federated identity may not act as the account. */
 export function explainImpersonationRefusal(
   refusal: GoogleRefusal,
@@ -175,6 +203,13 @@ export function explainImpersonationRefusal(
 ): ActionError {
   const account = foreign(context.serviceAccount ?? '');
   const said = `IAM Credentials: ${refusal.said}`;
+  const disabled = serviceDisabled(
+    refusal,
+    said,
+    'iamcredentials.googleapis.com',
+    context.provider.projectNumber,
+  );
+  if (disabled) return disabled;
   if (refusal.status === 403 || refusal.status === 404) {
     // Who asks to impersonate is the federated principal, not the account (context.principal).
     const subject = federatedPrincipal(context.provider.name, context.claims.sub);
@@ -202,6 +237,8 @@ export function explainGetClusterRefusal(refusal: GoogleRefusal, context: GkeCon
   const resource = foreign(clusterResource(context));
   const said = `GKE: ${refusal.said}`;
   const who = foreign(context.principal);
+  const disabled = serviceDisabled(refusal, said, 'container.googleapis.com', context.project);
+  if (disabled) return disabled;
   if (refusal.status === 404) {
     return new ActionError(
       `Input "gke-cluster": GKE has no cluster ${resource} (${said}).`,

@@ -4,14 +4,11 @@
 // has expired, with no Google credential in the job's environment.
 import { ActionError } from '../../../base/errors.js';
 import { decodeClaims } from '../../../oidc/claims.js';
-import type { MintRequest } from '../contract.js';
+import { handOutUntil, type MintRequest } from '../contract.js';
 import { PLUGIN_GOOGLE_TIMING } from './google-api.js';
 import { googleIdentity } from './identity.js';
 import { PLUGIN_ENV } from './plugin-env.js';
 import { DEFAULT_ENDPOINTS, providerParts } from './settings.js';
-
-/** A token this close to its end is not handed out as valid: kubectl asks again sooner. */
-const EXPIRY_MARGIN_MS = 60_000;
 
 /** A Google access token for the provider (and account) the kubeconfig's exec env names. */
 export async function mint({
@@ -43,11 +40,9 @@ export async function mint({
     // The plugin prints nothing to a runner: stdout carries the ExecCredential alone.
     { logger, mask: () => {}, timing: PLUGIN_GOOGLE_TIMING },
   );
-  const { expiresAt } = identity.access;
-  const margin = Math.min(EXPIRY_MARGIN_MS, (expiresAt - started) / 5);
   logger.info(`made a Google access token for ${identity.principal}`);
   return {
     token: identity.access.token,
-    expiresAt: new Date(Math.max(started + 1000, expiresAt - margin)),
+    expiresAt: handOutUntil(identity.access.expiresAt, started),
   };
 }

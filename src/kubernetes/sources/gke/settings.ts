@@ -62,8 +62,10 @@ const PROVIDER_NAME =
 const POOL_ID = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
 // A service account's e-mail (NAME@PROJECT.iam.gserviceaccount.com, and Google's own domains
 // such as PROJECT_NUMBER-compute@developer.gserviceaccount.com), or its numeric unique ID.
+// The e-mail only: GKE's user, the IAM member and gke-principal are the e-mail, never the
+// account's numeric unique ID (which generateAccessToken would take).
 const SERVICE_ACCOUNT =
-  /^[a-z0-9][-a-z0-9_.+]{0,99}@[a-z0-9][-a-z0-9.]{0,99}\.gserviceaccount\.com$|^\d{10,25}$/;
+  /^[a-z0-9][-a-z0-9_.+]{0,99}@[a-z0-9][-a-z0-9.]{0,99}\.gserviceaccount\.com$/;
 
 const DOCS = 'docs/gke.md';
 
@@ -213,6 +215,12 @@ function readProvider(input: InputReader): WorkloadIdentityProvider {
 function readServiceAccount(input: InputReader): string | undefined {
   const account = input.text('service-account');
   if (!account) return undefined;
+  if (/^\d{10,25}$/.test(account)) {
+    throw new ActionError(
+      `Input "service-account" is "${printable(account)}", a service account's unique ID; it takes the account's e-mail.`,
+      'The cluster knows the account by its e-mail (its RBAC user): gcloud iam service-accounts describe ID --format="value(email)" prints it.',
+    );
+  }
   if (!SERVICE_ACCOUNT.test(account)) {
     throw new ActionError(
       `Input "service-account" is "${printable(account)}", which is not a service account's e-mail.`,

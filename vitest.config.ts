@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { SlowFirstSequencer } from './__tests__/helpers/sequencer.js';
 
 // Before every test file: removes, after the file, the runner directories its runs made.
 const setupFiles = ['__tests__/helpers/setup.ts'];
@@ -7,6 +8,8 @@ export default defineConfig({
   test: {
     // The default reporter, and a line every 20 s while files run (helpers/heartbeat.ts).
     reporters: ['default', './__tests__/helpers/heartbeat.ts'],
+    // The slowest e2e files start first (helpers/sequencer.ts).
+    sequence: { sequencer: SlowFirstSequencer },
     projects: [
       {
         test: {

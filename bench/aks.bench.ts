@@ -3,7 +3,7 @@
 // API server authenticating Entra tokens through the AKS TokenReview webhook. azure/login cannot
 // run here; its work is `az login --federated-token`. kubelogin is not installed; its azurecli
 // login is `az account get-access-token` per kubectl, done here once for the chain.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ import { startKubeApiServer } from '../__tests__/fixtures/kube-apiserver.js';
 import { tokenReviewWebhook } from '../__tests__/fixtures/kube/token-review.js';
 import { runAction } from '../__tests__/helpers/runner.js';
 import type { BenchRow } from './run.js';
-import { median, ms } from './stats.js';
+import { median, ms, timeShellStep } from './stats.js';
 
 export const title = 'aks: the action against az + kubectl';
 
@@ -48,20 +48,6 @@ function hasAz(): boolean {
   } catch {
     return false;
   }
-}
-
-async function shell(script: string, env: NodeJS.ProcessEnv): Promise<number> {
-  const started = performance.now();
-  const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve) => {
-    const child = spawn('bash', ['-c', script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('close', (c) => resolve({ code: c, output: out }));
-  });
-  const time = performance.now() - started;
-  if (code !== 0) throw new Error(`the az chain failed:\n${output}`);
-  return time;
 }
 
 export async function measure(): Promise<BenchRow[]> {
@@ -185,7 +171,7 @@ export async function measure(): Promise<BenchRow[]> {
     const config = join(work, `az-${++dirs}`);
     cpSync(template, config, { recursive: true });
     try {
-      return await shell(CHAIN, {
+      return await timeShellStep('the az chain', CHAIN, {
         ...azEnv(config),
         KUBECONFIG: join(config, 'kubeconfig'),
         CLIENT,

@@ -1,7 +1,6 @@
 // eks-cluster against the chain it replaces, interleaved against the same peers (moto for STS, the
 // EKS front for DescribeCluster, the test API server with the EKS token authenticator).
 // configure-aws-credentials cannot run here; its work is `aws sts assume-role-with-web-identity`.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +10,7 @@ import { startKubeApiServer } from '../__tests__/fixtures/kube-apiserver.js';
 import { startMoto } from '../__tests__/fixtures/moto.js';
 import { runAction } from '../__tests__/helpers/runner.js';
 import type { BenchRow } from './run.js';
-import { median, ms } from './stats.js';
+import { median, ms, timeShellStep } from './stats.js';
 
 export const title = 'eks: the action against aws CLI + kubectl';
 
@@ -95,19 +94,7 @@ export async function measure(): Promise<BenchRow[]> {
         IMAGE: image(),
         ...issuer.env(),
       };
-      const started = performance.now();
-      const { code, output } = await new Promise<{ code: number | null; output: string }>(
-        (resolve) => {
-          const child = spawn('bash', ['-c', CHAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-          let out = '';
-          child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-          child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-          child.on('close', (c) => resolve({ code: c, output: out }));
-        },
-      );
-      const time = performance.now() - started;
-      if (code !== 0) throw new Error(`the aws CLI chain failed:\n${output}`);
-      return time;
+      return timeShellStep('the aws CLI chain', CHAIN, env);
     } finally {
       rmSync(home, { recursive: true, force: true });
     }

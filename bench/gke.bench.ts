@@ -5,7 +5,6 @@
 // (CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE) and `gcloud container clusters get-credentials`, and
 // every kubectl call then runs gke-gcloud-auth-plugin. gcloud runs in a sandbox whose proxy is a
 // sinkhole: nothing leaves loopback.
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { clusterOf, startGoogleFixture } from '../__tests__/fixtures/gke/google.js';
@@ -16,7 +15,7 @@ import { tokenReviewWebhook } from '../__tests__/fixtures/kube/token-review.js';
 import { removeRunnerDirs, runAction } from '../__tests__/helpers/runner.js';
 import { removeTempDirs, tempDir } from '../__tests__/helpers/temp.js';
 import type { BenchRow } from './run.js';
-import { median, ms } from './stats.js';
+import { median, ms, timeShellStep } from './stats.js';
 
 export const title = 'gke: the action against gcloud + gke-gcloud-auth-plugin + kubectl';
 
@@ -106,19 +105,7 @@ export async function measure(): Promise<BenchRow[]> {
       TOKEN_FILE: tokenFile,
       IMAGE: image(),
     };
-    const started = performance.now();
-    const { code, output } = await new Promise<{ code: number | null; output: string }>(
-      (resolve) => {
-        const child = spawn('bash', ['-c', CHAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-        let out = '';
-        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-        child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-        child.on('close', (c) => resolve({ code: c, output: out }));
-      },
-    );
-    const time = performance.now() - started;
-    if (code !== 0) throw new Error(`the gcloud chain failed:\n${output}`);
-    return time;
+    return timeShellStep('the gcloud chain', CHAIN, env);
   };
 
   const a: number[] = [];

@@ -31,6 +31,28 @@ export async function timeProcess(
 }
 
 /**
+ * Wall time of a shell step (`bash -c script`: the vendor CLI chains the benches compare with), in
+ * milliseconds; its output is kept for the error when it fails.
+ */
+export async function timeShellStep(
+  what: string,
+  script: string,
+  env: NodeJS.ProcessEnv,
+): Promise<number> {
+  const started = performance.now();
+  const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve) => {
+    const child = spawn('bash', ['-c', script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('close', (c) => resolve({ code: c, output: out }));
+  });
+  const time = performance.now() - started;
+  if (code !== 0) throw new Error(`${what} failed:\n${output}`);
+  return time;
+}
+
+/**
  * `node -e 0`: the floor every start-up is compared with, in the environment runAction gives the
  * action (PATH and HOME only of this process's). Not this process's environment: a variable like
  * NODE_EXTRA_CA_CERTS (set on this machine) makes Node 20 parse a CA bundle at start-up, ~30 ms.

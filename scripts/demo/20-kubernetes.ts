@@ -1,40 +1,14 @@
 import { existsSync } from 'node:fs';
 import { startIssuer } from '../../__tests__/fixtures/issuer.js';
 import { startKubeApiServer } from '../../__tests__/fixtures/kube-apiserver.js';
-import { kubectl, type KubectlResult } from '../../__tests__/fixtures/kube/kubectl.js';
-import { runAction, runPost, type RunResult } from '../../__tests__/helpers/runner.js';
-import { laterStepEnv } from './job.js';
+import { runAction, runPost } from '../../__tests__/helpers/runner.js';
+import { laterStep } from './job.js';
 import { showRun, step } from './show.js';
 
 export const title =
   'kubernetes mode: a kubeconfig whose user is the job, for kubectl in later steps';
 
 const AUDIENCE = 'https://kubernetes.demo';
-
-function showKubectl(args: string[], result: KubectlResult): void {
-  console.log(`  $ kubectl ${args.join(' ')}`);
-  const text = (result.stdout + result.stderr).trimEnd();
-  console.log(
-    text
-      .split('\n')
-      .map((l) => `  │ ${l}`)
-      .join('\n'),
-  );
-  console.log(`  └ exit code ${result.code}\n`);
-}
-
-/** kubectl in a later step of the job: KUBECONFIG from GITHUB_ENV, the job's ID-token variables. */
-async function laterStep(
-  run: RunResult,
-  jobEnv: Record<string, string>,
-  args: string[],
-): Promise<KubectlResult> {
-  const path = run.exported['KUBECONFIG'];
-  if (!path) throw new Error('the action exported no KUBECONFIG');
-  const result = await kubectl(args, { kubeconfigPath: path, env: laterStepEnv(run, jobEnv) });
-  showKubectl(args, result);
-  return result;
-}
 
 export async function run(): Promise<void> {
   const issuer = await startIssuer({ shape: 'forgejo' });

@@ -1,10 +1,9 @@
 import { clusterOf, startGoogleFixture } from '../../__tests__/fixtures/gke/google.js';
 import { startIssuer } from '../../__tests__/fixtures/issuer.js';
 import { startKubeApiServer } from '../../__tests__/fixtures/kube-apiserver.js';
-import { kubectl } from '../../__tests__/fixtures/kube/kubectl.js';
 import { tokenReviewWebhook } from '../../__tests__/fixtures/kube/token-review.js';
 import { runAction, runPost } from '../../__tests__/helpers/runner.js';
-import { expect, laterStepEnv } from './job.js';
+import { expect, laterStep } from './job.js';
 import { showRun, step } from './show.js';
 
 export const title =
@@ -62,11 +61,7 @@ export async function run(): Promise<void> {
     step(
       'A later step: kubectl get deployments, with no gcloud and no gke-gcloud-auth-plugin: the kubeconfig runs the action as its credential plugin',
     );
-    const got = await kubectl(['get', 'deployments'], {
-      kubeconfigPath: main.exported['KUBECONFIG'] ?? '',
-      env: laterStepEnv(main, env),
-    });
-    console.log((got.stdout + got.stderr).trimEnd().replace(/^/gm, '  │ '));
+    const got = await laterStep(main, env, ['get', 'deployments']);
     expect(got.code === 0, 'kubectl could not use the written kubeconfig');
     const who = server.requests.at(-1)?.user;
     step(`The API server saw the user ${who ?? '(none)'}`);

@@ -107,3 +107,12 @@ export function bodyExcerpt(body: string, max = 200): string {
 export function printable(value: string): string {
   return foreign(value.replace(/[\\"]/g, '\\$&'), 80);
 }
+
+/**
+ * A shell word for a command a hint prints: as it is when it needs no quoting (`always`: quoted
+ * anyway, as gcloud's documentation writes members and expressions), else in single quotes.
+ * Takes text already escaped.
+ */
+export function shellWord(value: string, always = false): string {
+  return !always && /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}

@@ -1,7 +1,7 @@
 // What to fix when Entra ID refuses the ID token: each AADSTS code users hit, explained with the
 // command that fixes it, built from the token's own iss, sub and aud (docs/wire-formats.md, 2e).
 import { ActionError } from '../../../base/errors.js';
-import { foreign, inertQuoted } from '../../../base/untrusted.js';
+import { foreign, inertQuoted, shellWord } from '../../../base/untrusted.js';
 import type { Claims } from '../../../oidc/claims.js';
 import type { EntraRefusal } from './entra.js';
 
@@ -100,11 +100,6 @@ export function credentialName(sub: string): string {
     .replace(/^-+|-+$/g, '')
     .slice(0, 120);
   return name.length >= 3 ? name : 'github-actions';
-}
-
-/** A shell word: as it is when it needs no quoting, else in single quotes. */
-function shellWord(value: string): string {
-  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
 /**

@@ -5,7 +5,7 @@
 // user GKE sees). Google's own words are quoted, escaped; the hint is chosen by Google's error
 // code, never by parsing its description alone.
 import { ActionError } from '../../../base/errors.js';
-import { foreign } from '../../../base/untrusted.js';
+import { foreign, shellWord } from '../../../base/untrusted.js';
 import type { Claims } from '../../../oidc/claims.js';
 import type { GoogleRefusal } from './google-api.js';
 import { clusterResource } from './container.js';
@@ -57,7 +57,7 @@ function repositoryPrincipalSet(context: IdentityContext): string | undefined {
 
 /** One quoted shell word (single quotes), inert for a log line. */
 function quoted(value: string): string {
-  return `'${foreign(value, 300).replace(/'/g, `'\\''`)}'`;
+  return shellWord(foreign(value, 300), true);
 }
 
 /** The claims an attribute mapping or condition can test, as CEL comparisons. */
